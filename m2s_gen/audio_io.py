@@ -1,0 +1,72 @@
+"""Reading and writing audio files: validated on the way in, atomic on the way out."""
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+
+import numpy as np
+import soundfile as sf
+
+WRITE_FORMATS = {".wav": ("WAV", "FLOAT"), ".flac": ("FLAC", "PCM_24")}
+
+
+class AudioFileError(ValueError):
+    """A file that cannot be used, with a one-line message ``PATH: problem``."""
+
+
+def read_audio(path: str | Path) -> tuple[np.ndarray, int]:
+    """Read ``path`` -> (``[C, T]`` float32, sample_rate). Raises :class:`AudioFileError`."""
+    path = Path(path)
+    if not path.exists():
+        raise AudioFileError(f"{path}: no such file")
+    if path.is_dir():
+        raise AudioFileError(f"{path}: is a folder, not an audio file")
+    if path.stat().st_size == 0:
+        raise AudioFileError(f"{path}: empty file")
+    try:
+        data, rate = sf.read(str(path), dtype="float32", always_2d=True)
+    except sf.LibsndfileError as err:
+        raise AudioFileError(f"{path}: not a readable audio file ({err.error_string.strip()})") from None
+    except (OSError, RuntimeError, ValueError) as err:
+        raise AudioFileError(f"{path}: cannot read ({err})") from None
+    if data.shape[0] == 0:
+        raise AudioFileError(f"{path}: no audio samples")
+    if not np.isfinite(data).all():
+        raise AudioFileError(f"{path}: contains NaN or infinite samples")
+    return np.ascontiguousarray(data.T), int(rate)
+
+
+def output_format(path: str | Path) -> tuple[str, str]:
+    """(soundfile format, subtype) for an output path, by its extension."""
+    suffix = Path(path).suffix.lower()
+    if suffix not in WRITE_FORMATS:
+        raise AudioFileError(f"{path}: output must end in {' or '.join(WRITE_FORMATS)}")
+    return WRITE_FORMATS[suffix]
+
+
+def write_audio_atomic(path: str | Path, audio: np.ndarray, sample_rate: int) -> None:
+    """Write ``audio`` ``[C, T]`` to ``path`` through a temporary file in the same folder and a rename,
+    so ``path`` is either complete or untouched."""
+    path = Path(path)
+    fmt, subtype = output_format(path)
+    folder = path.parent if str(path.parent) else Path(".")
+    if not folder.is_dir():
+        raise AudioFileError(f"{path}: output folder {folder} does not exist")
+    try:
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=folder)
+    except OSError as err:
+        raise AudioFileError(f"{path}: cannot write in {folder} ({err.strerror})") from None
+    os.close(fd)
+    try:
+        # mkstemp makes the file 0600; give the output the mode a plain open() would
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(tmp, 0o666 & ~umask)
+        sf.write(tmp, np.ascontiguousarray(audio.T), sample_rate, format=fmt, subtype=subtype)
+        os.replace(tmp, path)
+    except BaseException as err:
+        Path(tmp).unlink(missing_ok=True)
+        if isinstance(err, RuntimeError):  # libsndfile refused, e.g. a rate FLAC cannot store
+            raise AudioFileError(f"{path}: cannot write ({getattr(err, 'error_string', err)})") from None
+        raise

@@ -1,0 +1,252 @@
+"""The upmixer: mono in, stereo out, the mid kept exactly.
+
+``Upmixer(...)(mono, sample_rate)`` runs, for each overlapping segment of the input at the model
+rate: codec latents of the mono -> diffusion sampling of the spatial latent (classifier-free guidance
+over the style attributes) -> side signal rendered on the input's own spectrum. The segments' sides
+are overlap-added, resampled back, and ``L = M + S``, ``R = M - S`` with ``M`` the input itself.
+"""
+from __future__ import annotations
+
+import warnings
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+import numpy as np
+import torch
+from diffusers import DPMSolverMultistepScheduler
+from tqdm.auto import tqdm
+
+from . import attributes, features, prompts, spatial
+from .audio_io import read_audio, write_audio_atomic
+from .peak import limit_side
+from .resample import resample, resampled_length
+from .segments import overlap_add, plan_segments
+
+MAX_WIDTH_DB = 10.0
+MIN_WIDTH_DB = -40.0
+
+
+@dataclass
+class UpmixerConfig:
+    """Settings saved beside the weights (``upmixer_config.json``)."""
+
+    latent_scale: float = 1.0
+    segment_frames: int = 256  # 10.24 s per segment
+    overlap_frames: int = 25  # 1 s cross-fade
+    batch_segments: int = 4
+    default_num_steps: int = 12
+    default_guidance_scale: float = 1.5
+    attribute_names: list[str] = field(default_factory=lambda: list(attributes.ATTRIBUTE_NAMES))
+    codec: str = "codec"  # subfolder with our SeanetCodec, or "official:<folder>"
+    format_version: int = 1
+
+
+class Upmixer:
+    """Generative mono-to-stereo upmixer. Build with :meth:`from_pretrained`."""
+
+    def __init__(self, codec, denoiser, scheduler_config: dict, config: UpmixerConfig, model_card: str = ""):
+        self.codec = codec.eval()
+        self.denoiser = denoiser.eval()
+        self.scheduler_config = dict(scheduler_config)
+        self.config = config
+        self.model_card = model_card
+
+    # -- loading and saving live in loading.py; thin wrappers keep one public class
+    @classmethod
+    def from_pretrained(cls, name_or_path: str | Path | None = None, device: str = "cpu") -> "Upmixer":
+        """``None``: the bundled model; a folder: ``save_pretrained`` output; else a hub id."""
+        from .loading import load_upmixer
+
+        return load_upmixer(name_or_path, device=device)
+
+    def save_pretrained(self, folder: str | Path) -> None:
+        """Write JSON configs, safetensors weights and ``MODEL_CARD.md`` to ``folder``."""
+        from .loading import save_upmixer
+
+        save_upmixer(self, folder)
+
+    def push_to_hub(self, repo_id: str, private: bool = False) -> str:
+        """Upload a saved copy to the Hugging Face hub (needs a token and network); returns its URL."""
+        import tempfile
+
+        from huggingface_hub import HfApi
+
+        api = HfApi()
+        api.create_repo(repo_id, private=private, exist_ok=True)
+        with tempfile.TemporaryDirectory() as tmp:
+            self.save_pretrained(tmp)
+            return str(api.upload_folder(repo_id=repo_id, folder_path=tmp))
+
+    @property
+    def device(self) -> torch.device:
+        return next(self.denoiser.parameters()).device
+
+    # 1. check inputs -----------------------------------------------------------------------
+    @staticmethod
+    def check_inputs(mono, sample_rate, width_db, num_steps, guidance_scale, bass_mono_hz, num_takes) -> None:
+        if not isinstance(sample_rate, (int, np.integer)) or not 1_000 <= sample_rate <= 768_000:
+            raise ValueError(f"sample_rate must be an integer in [1000, 768000] Hz, got {sample_rate!r}")
+        if mono.ndim != 1:
+            raise ValueError(f"mono must be 1-D [T] (or [2, T] / [T, 2] stereo), got shape {tuple(mono.shape)}")
+        if mono.numel() == 0:
+            raise ValueError("mono is empty (0 samples)")
+        if not torch.isfinite(mono).all():
+            raise ValueError("mono contains NaN or infinite samples")
+        if width_db is not None and not MIN_WIDTH_DB <= width_db <= MAX_WIDTH_DB:
+            raise ValueError(f"width_db must be in [{MIN_WIDTH_DB}, {MAX_WIDTH_DB}] dB, got {width_db}")
+        if num_steps is not None and not 1 <= num_steps <= 1000:
+            raise ValueError(f"num_steps must be in [1, 1000], got {num_steps}")
+        if guidance_scale is not None and not 0 <= guidance_scale <= 20:
+            raise ValueError(f"guidance_scale must be in [0, 20], got {guidance_scale}")
+        if bass_mono_hz is not None and not 0 <= bass_mono_hz <= 2_000:
+            raise ValueError(f"bass_mono_hz must be in [0, 2000] Hz, got {bass_mono_hz}")
+        if not 1 <= num_takes <= 64:
+            raise ValueError(f"num_takes must be in [1, 64], got {num_takes}")
+
+    @staticmethod
+    def _as_mono(audio) -> torch.Tensor:
+        """``[T]``, ``[1, T]``, ``[T, 1]``; ``[2, T]`` or ``[T, 2]`` stereo is folded to mono with a warning."""
+        mono = audio if torch.is_tensor(audio) else torch.as_tensor(np.asarray(audio))
+        if mono.ndim == 2 and 1 in mono.shape:
+            mono = mono.reshape(-1)
+        elif mono.ndim == 2 and 2 in mono.shape:
+            stereo = mono if mono.shape[0] == 2 else mono.T
+            warnings.warn("stereo input: folded to mono (L+R)/2 before upmixing", stacklevel=3)
+            mono = stereo.float().mean(0)
+        return mono.float()
+
+    # 2. conditioning -----------------------------------------------------------------------
+    def _attribute_condition(self, prompt, width_db) -> tuple[torch.Tensor, torch.Tensor]:
+        targets = prompts.parse_prompt(prompt) if prompt else {}
+        if width_db is not None:
+            targets["width_db"] = float(width_db)
+        names = list(attributes.ATTRIBUTE_NAMES)
+        values = torch.zeros(len(names))
+        mask = torch.zeros(len(names))
+        for name, value in targets.items():
+            values[names.index(name)] = value
+            mask[names.index(name)] = 1.0
+        return attributes.normalise(values) * mask, mask
+
+    # 3. sampling -----------------------------------------------------------------------------
+    def _sample(self, cond, attrs, mask, num_steps, guidance_scale, generator) -> torch.Tensor:
+        scheduler = DPMSolverMultistepScheduler.from_config(self.scheduler_config)
+        scheduler.set_timesteps(num_steps)
+        batch, _, num_frames = cond.shape
+        channels = self.denoiser.config.param_channels
+        x = torch.randn(batch, channels, num_frames, generator=generator).to(self.device) * scheduler.init_noise_sigma
+        attrs, mask = attrs.expand(batch, -1).to(self.device), mask.expand(batch, -1).to(self.device)
+        guided = guidance_scale != 1.0 and bool(mask.any())
+        for t in scheduler.timesteps:
+            x_in = scheduler.scale_model_input(x, t)
+            if guided:
+                out = self.denoiser(torch.cat([x_in, x_in]), t, torch.cat([cond, cond]),
+                                    torch.cat([attrs, torch.zeros_like(attrs)]),
+                                    torch.cat([mask, torch.zeros_like(mask)]))
+                out_c, out_u = out.chunk(2)
+                out = out_u + guidance_scale * (out_c - out_u)
+            else:
+                out = self.denoiser(x_in, t, cond, attrs, mask)
+            x = scheduler.step(out, t, x).prev_sample
+        return features.latent_to_params(x.float().cpu())
+
+    # 4. render ------------------------------------------------------------------------------
+    @staticmethod
+    def _remove_bass(side: torch.Tensor, cutoff_hz: float) -> torch.Tensor:
+        """High-pass the side at ``cutoff_hz`` (a half-octave raised-cosine ramp below it)."""
+        num_samples = side.shape[-1]
+        padded = torch.nn.functional.pad(side, (0, max(0, spatial.STFT_WINDOW - num_samples)))
+        spec = spatial.stft(padded)
+        freqs = torch.linspace(0, spatial.MODEL_SAMPLE_RATE / 2, spec.shape[-2])
+        ramp = ((torch.log2(freqs.clamp(min=1e-3) / cutoff_hz) + 0.5) / 0.5).clamp(0, 1)
+        gain = 0.5 - 0.5 * torch.cos(torch.pi * ramp)
+        return spatial.istft(spec * gain[:, None], padded.shape[-1])[..., :num_samples]
+
+    @torch.inference_mode()
+    def __call__(self, mono, sample_rate: int, *, prompt: str | None = None, width_db: float | None = None,
+                 bass_mono_hz: float | None = None, num_steps: int | None = None,
+                 guidance_scale: float | None = None, seed: int | None = None, num_takes: int = 1,
+                 progress: bool = False) -> torch.Tensor:
+        """Upmix ``mono`` ``[T]`` at ``sample_rate`` Hz -> stereo ``[2, T]`` float32 (``[num_takes, 2, T]``
+        when ``num_takes > 1``), with ``(L + R) / 2 == mono``.
+
+        prompt: style words (:data:`m2s_gen.prompts.VOCABULARY`), e.g. ``"wide, mono bass"``.
+        width_db: target broadband side-to-mid energy ratio in dB (real music: about -15 to -3).
+        bass_mono_hz: remove the side below this frequency. seed: same seed, same output.
+        """
+        # 1. check inputs
+        mono = self._as_mono(mono)
+        self.check_inputs(mono, sample_rate, width_db, num_steps, guidance_scale, bass_mono_hz, num_takes)
+        num_steps = num_steps or self.config.default_num_steps
+        guidance_scale = self.config.default_guidance_scale if guidance_scale is None else guidance_scale
+        attrs, mask = self._attribute_condition(prompt, width_db)
+        if seed is None:
+            seed = int(torch.randint(0, 2**31 - 1, (1,)))
+        # 2. resample to the model rate
+        mid = resample(mono, int(sample_rate), spatial.MODEL_SAMPLE_RATE)
+        takes = [self._side_at_model_rate(mid, attrs, mask, num_steps, guidance_scale, seed + 7919 * k, progress)
+                 for k in range(num_takes)]
+        outputs = []
+        for side in takes:
+            # 6. post-process: width target, bass, back to the input rate, peak safety, L/R
+            if width_db is not None:
+                side = side * self._width_gain(mid, side, width_db)
+            if bass_mono_hz:
+                side = self._remove_bass(side, bass_mono_hz)
+            side = resample(side, spatial.MODEL_SAMPLE_RATE, int(sample_rate))
+            side = torch.nn.functional.pad(side, (0, max(0, mono.shape[-1] - side.shape[-1])))[: mono.shape[-1]]
+            side = limit_side(mono, side)
+            outputs.append(torch.stack([mono + side, mono - side]))
+        return outputs[0] if num_takes == 1 else torch.stack(outputs)
+
+    @staticmethod
+    def _width_gain(mid: torch.Tensor, side: torch.Tensor, width_db: float) -> float:
+        """Broadband gain on S that makes 10 log10(E_S / E_M) equal ``width_db``."""
+        e_mid, e_side = float(mid.double().pow(2).sum()), float(side.double().pow(2).sum())
+        if e_side <= 1e-20 or e_mid <= 1e-20:
+            return 1.0
+        return float(np.sqrt(e_mid / e_side * 10 ** (width_db / 10)))
+
+    def _side_at_model_rate(self, mid, attrs, mask, num_steps, guidance_scale, seed, progress) -> torch.Tensor:
+        """Side ``[T]`` for ``mid`` ``[T]`` at the model rate, segment by segment."""
+        seg_len = self.config.segment_frames * spatial.PARAM_HOP
+        overlap = self.config.overlap_frames * spatial.PARAM_HOP
+        windows = plan_segments(mid.shape[-1], seg_len, overlap)
+        generator = torch.Generator().manual_seed(seed)
+        sides = []
+        batch = self.config.batch_segments
+        bar = tqdm(total=len(windows), desc="upmix", unit="seg", disable=not progress)
+        for first in range(0, len(windows), batch):
+            group = windows[first:first + batch]
+            # the STFT needs at least one window of samples: clips under 40 ms are zero-padded
+            length = max(spatial.STFT_WINDOW, max(end - start for start, end in group))
+            segs = torch.stack([torch.nn.functional.pad(mid[s:e], (0, length - (e - s))) for s, e in group])
+            # 3. mono conditioning (codec latents + band energies)
+            cond = features.mono_conditioning(self.codec, segs.to(self.device), self.config.latent_scale)
+            # 4. diffusion sampling of the spatial latent
+            params = self._sample(cond, attrs, mask, num_steps, guidance_scale, generator)
+            # 5. render the side on the input's own spectrum
+            for (s, e), seg, p in zip(group, segs, params):
+                sides.append(spatial.render_side(seg, p, seed=seed)[: e - s])
+            bar.update(len(group))
+        bar.close()
+        return overlap_add(sides, windows, mid.shape[-1])
+
+    def upmix_file(self, in_path: str | Path, out_path: str | Path, **kwargs) -> Path:
+        """Upmix an audio file (any format soundfile reads) to WAV/FLAC at the input's sample rate.
+        The output is written to a temporary file and renamed: never half-written."""
+        in_path, out_path = Path(in_path), Path(out_path)
+        if out_path.exists() and in_path.exists() and out_path.resolve() == in_path.resolve():
+            raise ValueError(f"{out_path}: output path is the input file")
+        audio, rate = read_audio(in_path)
+        mono = audio.mean(0) if audio.shape[0] > 1 else audio[0]
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            stereo = self(mono, rate, **kwargs)
+        if stereo.ndim == 3:
+            raise ValueError("upmix_file writes one take; use num_takes=1")
+        write_audio_atomic(out_path, stereo.numpy(), rate)
+        return out_path
+
+    def config_dict(self) -> dict:
+        return asdict(self.config)

@@ -1,0 +1,181 @@
+"""The spatial representation: per band and frame, how the side S relates to the mid M.
+
+For each tile (ERB-spaced band ``b`` x 40 ms frame ``t``) of the STFT of M and S:
+
+- ``ratio_db``  = 10 log10(E_S / E_M), the side-to-mid energy ratio,
+- ``coh_re``, ``coh_im`` = Re/Im of sum(S conj M) / sqrt(E_S E_M): the part of S that is a
+  (complex-)scaled copy of M. ``1 - |coh|^2`` of the side energy is decorrelated from M.
+
+``render_side`` turns these parameters back into a side signal built from the input's own spectrum:
+a coherent part ``coh * M`` plus a decorrelated copy of M, orthogonalised against M in every tile,
+so the output carries no codec artefacts and the mid stays exactly the input. Everything here runs at
+:data:`MODEL_SAMPLE_RATE`; shapes are ``[T]`` for signals and ``[3 * num_bands, num_frames]`` for
+parameters (rows: all ratio_db, then all coh_re, then all coh_im).
+"""
+from __future__ import annotations
+
+import functools
+import math
+
+import torch
+
+MODEL_SAMPLE_RATE = 48_000
+STFT_HOP = 480  # 10 ms
+STFT_WINDOW = 1920  # 40 ms
+STFT_FRAMES_PER_PARAM = 4  # one parameter frame = 40 ms = 1920 samples
+PARAM_HOP = STFT_HOP * STFT_FRAMES_PER_PARAM
+NUM_BANDS = 32
+RATIO_FLOOR_DB = -40.0
+RATIO_CEIL_DB = 10.0
+_EPS = 1e-10
+
+
+def num_param_frames(num_samples: int) -> int:
+    """Parameter frames covering ``num_samples`` samples at the model rate."""
+    return max(1, math.ceil(num_samples / PARAM_HOP))
+
+
+@functools.lru_cache(maxsize=None)
+def band_of_bin(num_bands: int = NUM_BANDS) -> torch.Tensor:
+    """ERB-spaced band index of each rfft bin, ``[STFT_WINDOW // 2 + 1]`` int64."""
+    freqs_hz = torch.linspace(0, MODEL_SAMPLE_RATE / 2, STFT_WINDOW // 2 + 1, dtype=torch.float64)
+    erb = 21.4 * torch.log10(1 + 0.00437 * freqs_hz)
+    lo, hi = 21.4 * math.log10(1 + 0.00437 * 50.0), float(erb[-1])
+    index = ((erb - lo) / (hi - lo) * num_bands).floor().clamp(0, num_bands - 1)
+    return index.long()
+
+
+def band_edges_hz(num_bands: int = NUM_BANDS) -> list[tuple[float, float]]:
+    """(low, high) frequency in Hz of each band, for plots and documentation."""
+    bins = band_of_bin(num_bands)
+    bin_hz = MODEL_SAMPLE_RATE / STFT_WINDOW
+    edges = []
+    for b in range(num_bands):
+        idx = torch.nonzero(bins == b).flatten()
+        edges.append((float(idx.min()) * bin_hz, float(idx.max() + 1) * bin_hz) if len(idx) else (0.0, 0.0))
+    return edges
+
+
+def stft(x: torch.Tensor) -> torch.Tensor:
+    """Complex STFT ``[..., F, N]`` of ``x`` ``[..., T]`` (Hann 40 ms, hop 10 ms, centred)."""
+    window = torch.hann_window(STFT_WINDOW, dtype=x.dtype, device=x.device)
+    shape = x.shape[:-1]
+    spec = torch.stft(x.reshape(-1, x.shape[-1]), STFT_WINDOW, STFT_HOP, window=window,
+                      center=True, return_complex=True)
+    return spec.reshape(*shape, *spec.shape[-2:])
+
+
+def istft(spec: torch.Tensor, num_samples: int) -> torch.Tensor:
+    """Inverse of :func:`stft`, ``[..., F, N]`` -> ``[..., num_samples]``."""
+    window = torch.hann_window(STFT_WINDOW, dtype=spec.real.dtype, device=spec.device)
+    shape = spec.shape[:-2]
+    x = torch.istft(spec.reshape(-1, *spec.shape[-2:]), STFT_WINDOW, STFT_HOP, window=window,
+                    center=True, length=num_samples)
+    return x.reshape(*shape, num_samples)
+
+
+def _band_sum(values: torch.Tensor, num_bands: int) -> torch.Tensor:
+    """Sum ``[..., F, N]`` over the bins of each band -> ``[..., num_bands, N]``."""
+    bins = band_of_bin(num_bands).to(values.device)
+    out = values.new_zeros(*values.shape[:-2], num_bands, values.shape[-1])
+    return out.index_add_(-2, bins, values)
+
+
+def _to_param_frames(tiles: torch.Tensor, num_frames: int) -> torch.Tensor:
+    """Triangular-weighted pooling of STFT-rate tiles ``[..., B, N]`` to ``[..., B, num_frames]``.
+
+    Parameter frame ``t`` is centred on STFT frame ``4t + 2`` and spans 8 STFT frames (80 ms), so
+    neighbouring frames overlap by half and the parameters move smoothly.
+    """
+    k = STFT_FRAMES_PER_PARAM
+    weights = torch.tensor([1, 2, 3, 4, 4, 3, 2, 1], dtype=tiles.dtype, device=tiles.device) / 20
+    shape = tiles.shape[:-1]
+    flat = tiles.reshape(-1, 1, tiles.shape[-1])
+    need = num_frames * k + 4
+    flat = torch.nn.functional.pad(flat, (2, max(0, need - flat.shape[-1])))
+    pooled = torch.nn.functional.conv1d(flat, weights.view(1, 1, -1), stride=k)[..., :num_frames]
+    return pooled.reshape(*shape, num_frames)
+
+
+def _to_stft_frames(params: torch.Tensor, num_stft_frames: int) -> torch.Tensor:
+    """Linear interpolation of ``[..., P, num_frames]`` at STFT frame centres -> ``[..., P, N]``."""
+    num_frames = params.shape[-1]
+    pos = (torch.arange(num_stft_frames, dtype=params.dtype, device=params.device) - 2) / STFT_FRAMES_PER_PARAM
+    pos = pos.clamp(0, num_frames - 1)
+    lo = pos.floor().long()
+    hi = (lo + 1).clamp(max=num_frames - 1)
+    frac = pos - lo
+    return params[..., lo] * (1 - frac) + params[..., hi] * frac
+
+
+def analyze(mid: torch.Tensor, side: torch.Tensor, num_bands: int = NUM_BANDS) -> torch.Tensor:
+    """Spatial parameters ``[..., 3 * num_bands, num_frames]`` of a mid/side pair ``[..., T]``."""
+    num_frames = num_param_frames(mid.shape[-1])
+    m, s = stft(mid.float()), stft(side.float())
+    e_m = _to_param_frames(_band_sum(m.abs() ** 2, num_bands), num_frames)
+    e_s = _to_param_frames(_band_sum(s.abs() ** 2, num_bands), num_frames)
+    cross = s * m.conj()
+    c_re = _to_param_frames(_band_sum(cross.real, num_bands), num_frames)
+    c_im = _to_param_frames(_band_sum(cross.imag, num_bands), num_frames)
+    ratio_db = 10 * torch.log10((e_s + _EPS) / (e_m + _EPS))
+    norm = torch.sqrt(e_s * e_m) + _EPS
+    coh_re, coh_im = c_re / norm, c_im / norm
+    params = torch.cat([ratio_db.clamp(RATIO_FLOOR_DB, RATIO_CEIL_DB), coh_re, coh_im], dim=-2)
+    return params.float()
+
+
+def mid_band_energy_db(mid: torch.Tensor, num_bands: int = NUM_BANDS) -> torch.Tensor:
+    """Band energies of the mid in dB re full scale, ``[..., num_bands, num_frames]``."""
+    num_frames = num_param_frames(mid.shape[-1])
+    e_m = _to_param_frames(_band_sum(stft(mid.float()).abs() ** 2, num_bands), num_frames)
+    return 10 * torch.log10(e_m / STFT_WINDOW + _EPS).clamp(min=-100.0)
+
+
+def clamp_params(params: torch.Tensor) -> torch.Tensor:
+    """Project parameters onto the valid set: ratio in range, |coh| <= 1."""
+    ratio_db, coh_re, coh_im = params.chunk(3, dim=-2)
+    mag = torch.sqrt(coh_re**2 + coh_im**2).clamp(min=1.0)
+    return torch.cat([ratio_db.clamp(RATIO_FLOOR_DB, RATIO_CEIL_DB), coh_re / mag, coh_im / mag], dim=-2)
+
+
+def decorrelation_filter(seed: int, length_ms: float = 30.0, decay_ms: float = 8.0) -> torch.Tensor:
+    """A unit-energy exponentially decaying noise burst ``[L]``: its convolution with M is a
+    decorrelated copy of M with the same long-term spectrum."""
+    gen = torch.Generator().manual_seed(int(seed) & 0x7FFF_FFFF)
+    n = int(MODEL_SAMPLE_RATE * length_ms / 1000)
+    t_ms = torch.arange(n, dtype=torch.float64) * 1000 / MODEL_SAMPLE_RATE
+    burst = torch.randn(n, generator=gen, dtype=torch.float64) * torch.exp(-t_ms / decay_ms)
+    return (burst / burst.norm()).float()
+
+
+def _decorrelated_spectrum(mid: torch.Tensor, m_spec: torch.Tensor, seed: int, num_bands: int) -> torch.Tensor:
+    """STFT of a decorrelated copy of ``mid``, orthogonal to M and of M's energy in every tile."""
+    h = decorrelation_filter(seed).to(mid)
+    n_fft = 1 << (mid.shape[-1] + h.numel() - 1).bit_length()
+    wet = torch.fft.irfft(torch.fft.rfft(mid, n_fft) * torch.fft.rfft(h, n_fft), n_fft)[..., : mid.shape[-1]]
+    d_spec = stft(wet)
+    bins = band_of_bin(num_bands).to(mid.device)
+    e_m = _band_sum(m_spec.abs() ** 2, num_bands)
+    proj = _band_sum(d_spec * m_spec.conj(), num_bands) / (e_m + _EPS)
+    d_perp = d_spec - proj[..., bins, :] * m_spec
+    e_d = _band_sum(d_perp.abs() ** 2, num_bands)
+    return d_perp * torch.sqrt(e_m / (e_d + _EPS))[..., bins, :]
+
+
+def render_side(mid: torch.Tensor, params: torch.Tensor, seed: int = 0) -> torch.Tensor:
+    """Side signal ``[..., T]`` for ``mid`` ``[..., T]`` from ``params`` ``[..., 3B, num_frames]``.
+
+    ``seed`` picks the decorrelation filter, so different seeds give different diffuse parts.
+    """
+    num_bands = params.shape[-2] // 3
+    params = clamp_params(params.float())
+    m_spec = stft(mid.float())
+    d_spec = _decorrelated_spectrum(mid.float(), m_spec, seed, num_bands)
+    per_frame = _to_stft_frames(params, m_spec.shape[-1])
+    ratio_db, coh_re, coh_im = per_frame.chunk(3, dim=-2)
+    bins = band_of_bin(num_bands).to(mid.device)
+    gain = 10 ** (ratio_db / 20)
+    diffuse = torch.sqrt((1 - coh_re**2 - coh_im**2).clamp(min=0))
+    coherent = torch.complex(coh_re, coh_im)
+    side_spec = gain[..., bins, :] * (coherent[..., bins, :] * m_spec + diffuse[..., bins, :] * d_spec)
+    return istft(side_spec, mid.shape[-1])

@@ -1,0 +1,103 @@
+"""Stage 3: train the spatial denoiser on precomputed pairs (accelerate: DDP, bf16, accumulation, EMA)."""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import torch
+from diffusers import DDPMScheduler
+from diffusers.optimization import get_cosine_schedule_with_warmup
+from tqdm.auto import tqdm
+
+from m2s_gen import attributes, spatial
+from m2s_gen.codec import SeanetCodec
+from m2s_gen.denoiser import SpatialDenoiser
+from m2s_gen.factory import default_scheduler_config
+from m2s_gen.pipeline import Upmixer, UpmixerConfig
+
+from . import checkpoints
+from .config import TrainConfig
+from .diffusion_batches import attribute_mask, sample_batch
+from .ema import EMA
+from .precompute import STATS_FILE, load_shards
+
+
+def _loss(model, noise_scheduler, batch, mask, rng_torch) -> torch.Tensor:
+    x0 = batch["x0"]
+    noise = torch.randn(x0.shape, generator=rng_torch).to(x0)
+    t = torch.randint(0, noise_scheduler.config.num_train_timesteps, (x0.shape[0],), generator=rng_torch).to(x0.device)
+    noisy = noise_scheduler.add_noise(x0, noise, t)
+    target = noise_scheduler.get_velocity(x0, noise, t)
+    pred = model(noisy, t, batch["cond"], batch["attributes"], mask)
+    weight = batch["weight"]
+    return ((pred.float() - target) ** 2 * weight).sum() / weight.sum().clamp(min=1.0)
+
+
+def train_diffusion(cfg: TrainConfig, codec_path: Path, latents_dir: Path, output_dir: Path, accelerator) -> Path:
+    """Train (or resume) the denoiser; saves the complete upmixer to ``output_dir/model``."""
+    dcfg = cfg.diffusion
+    stats = json.loads((latents_dir / STATS_FILE).read_text())
+    dim, scale = stats["latent_dim"], stats["latent_scale"]
+    train_pairs = load_shards(latents_dir / "train")
+    val_pairs = load_shards(latents_dir / "validation")
+    torch.manual_seed(cfg.seed)
+    kwargs = dict(param_channels=3 * spatial.NUM_BANDS, cond_channels=dim + spatial.NUM_BANDS,
+                  num_attributes=len(attributes.ATTRIBUTE_NAMES))
+    model = SpatialDenoiser(**{**kwargs, **dcfg.model})
+    ema = EMA(model, dcfg.ema_decay)
+    noise_scheduler = DDPMScheduler.from_config(default_scheduler_config())
+    optimizer = torch.optim.AdamW(model.parameters(), lr=dcfg.learning_rate, weight_decay=dcfg.weight_decay)
+    lr_schedule = get_cosine_schedule_with_warmup(optimizer, dcfg.warmup_steps, dcfg.steps)
+    model, optimizer, lr_schedule = accelerator.prepare(model, optimizer, lr_schedule)
+    ema.model.to(accelerator.device)
+    accelerator.register_for_checkpointing(ema)
+    ckpt_dir = output_dir / "checkpoints_diffusion"
+    start = checkpoints.resume(accelerator, ckpt_dir)
+    log = checkpoints.CsvLog(output_dir / "diffusion_log.csv", accelerator.is_main_process)
+    val_rng = np.random.default_rng([cfg.seed, 999])
+    val_batch = {k: v.to(accelerator.device) for k, v in
+                 sample_batch(val_pairs, 64, dcfg.segment_frames, dim, scale, val_rng, flip_side=False).items()}
+    val_mask = attribute_mask(64, kwargs["num_attributes"], 0.5, 0.2, val_rng).to(accelerator.device)
+    bar = tqdm(range(start, dcfg.steps), desc="diffusion", initial=start, total=dcfg.steps,
+               disable=not accelerator.is_local_main_process)
+    running = None
+    for step in bar:
+        rng = np.random.default_rng([cfg.seed, accelerator.process_index, step])
+        rng_torch = torch.Generator().manual_seed(int(rng.integers(2**62)))
+        batch = {k: v.to(accelerator.device) for k, v in
+                 sample_batch(train_pairs, dcfg.batch_size, dcfg.segment_frames, dim, scale, rng).items()}
+        mask = attribute_mask(dcfg.batch_size, kwargs["num_attributes"], dcfg.attribute_drop_prob,
+                              dcfg.all_attributes_drop_prob, rng).to(accelerator.device)
+        with accelerator.accumulate(model), accelerator.autocast():
+            loss = _loss(model, noise_scheduler, batch, mask, rng_torch)
+            accelerator.backward(loss)
+            if accelerator.sync_gradients:
+                accelerator.clip_grad_norm_(model.parameters(), 1.0)
+            optimizer.step()
+            lr_schedule.step()
+            optimizer.zero_grad()
+        if accelerator.sync_gradients:
+            ema.update(accelerator.unwrap_model(model))
+        running = float(loss) if running is None else 0.95 * running + 0.05 * float(loss)
+        bar.set_postfix(loss=f"{running:.4f}")
+        values = {"loss": running, "lr": lr_schedule.get_last_lr()[0]}
+        if (step + 1) % dcfg.validate_every == 0 or step + 1 == dcfg.steps:
+            with torch.no_grad():
+                values["val_loss"] = float(_loss(ema.model, noise_scheduler, val_batch, val_mask,
+                                                 torch.Generator().manual_seed(0)))
+            bar.write(f"step {step + 1}: train {running:.4f} val {values['val_loss']:.4f}")
+        if (step + 1) % cfg.log_every == 0 or "val_loss" in values:
+            log.write(step + 1, values)
+        if (step + 1) % cfg.checkpoint_every == 0 and step + 1 < dcfg.steps:
+            checkpoints.save(accelerator, ckpt_dir, step + 1)
+    accelerator.wait_for_everyone()
+    final = output_dir / "model"
+    if accelerator.is_main_process:
+        codec = SeanetCodec.from_pretrained(codec_path, use_safetensors=True)
+        config = UpmixerConfig(latent_scale=scale, segment_frames=dcfg.segment_frames)
+        upmixer = Upmixer(codec, ema.model.cpu().float(), default_scheduler_config(), config)
+        upmixer.save_pretrained(final)
+    accelerator.wait_for_everyone()
+    del model, optimizer, ema
+    return final
