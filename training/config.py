@@ -45,6 +45,7 @@ class DiffusionConfig:
     precompute_chunk_s: float = 30.0
     precompute_max_chunks: int = 0  # 0 = whole tracks; else this many chunks spread over each track
     validate_every: int = 500
+    gain_db_range: float = 10.0  # random level shift of the mid's band energies (augmentation)
 
 
 @dataclass

@@ -10,7 +10,7 @@ MID_FLOOR_BELOW_PEAK_DB = 50.0
 
 
 def sample_batch(pairs, batch_size: int, num_frames: int, latent_dim: int, latent_scale: float,
-                 rng: np.random.Generator, flip_side: bool = True) -> dict[str, torch.Tensor]:
+                 rng: np.random.Generator, flip_side: bool = True, gain_db_range: float = 0.0) -> dict[str, torch.Tensor]:
     """A batch of windows: ``x0`` ``[B, 3 bands, N]`` (diffusion space), ``cond`` ``[B, C, N]``,
     ``attributes`` ``[B, 5]`` (normalised, measured on the target window) and ``weight``
     ``[B, 3 bands, N]`` (0 where the mid is more than 50 dB below the window's loudest tile, whose
@@ -28,6 +28,8 @@ def sample_batch(pairs, batch_size: int, num_frames: int, latent_dim: int, laten
             c = torch.nn.functional.pad(c, (0, pad), value=0.0)
             p = torch.nn.functional.pad(p, (0, pad), value=0.0)
             c[latent_dim:, -pad:] = (-100.0 - features.MID_DB_CENTRE) / features.MID_DB_SCALE
+        if gain_db_range:  # the input's level is arbitrary: shift the mid's band energies
+            c[latent_dim:] += rng.uniform(-gain_db_range, gain_db_range) / features.MID_DB_SCALE
         if flip_side and rng.random() < 0.5:  # L<->R swap: the side changes sign, so do its coherences
             bands = p.shape[0] // 3
             p[bands:] = -p[bands:]

@@ -55,10 +55,11 @@ def main(argv: list[str] | None = None) -> int:
     if "diffusion" in stages:
         final = train_diffusion(cfg, codec_path, latents, output_dir, accelerator)
         accelerator.print(f"model saved: {final}  (load with Upmixer.from_pretrained({str(final)!r}))")
-    accelerator.end_training()
-    # gloo may abort at exit while models are alive: drop them and sync first
+    # gloo may abort at exit while models are alive: drop them and sync, then end the process group
+    accelerator.free_memory()
     gc.collect()
     accelerator.wait_for_everyone()
+    accelerator.end_training()
     return 0
 
 

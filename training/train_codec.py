@@ -75,4 +75,7 @@ def train_codec(cfg: TrainConfig, output_dir: Path, accelerator) -> Path:
         accelerator.print("codec validation: " + json.dumps(metrics))
         codec.save_pretrained(final, safe_serialization=True)
     accelerator.wait_for_everyone()
+    # forget the codec's prepared objects, so the next stage's checkpoints hold only its own
+    del model, optimizer
+    accelerator.free_memory()
     return final

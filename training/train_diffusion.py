@@ -14,6 +14,7 @@ from m2s_gen import attributes, spatial
 from m2s_gen.codec import SeanetCodec
 from m2s_gen.denoiser import SpatialDenoiser
 from m2s_gen.factory import default_scheduler_config
+from m2s_gen.model_card import render_model_card
 from m2s_gen.pipeline import Upmixer, UpmixerConfig
 
 from . import checkpoints
@@ -32,6 +33,19 @@ def _loss(model, noise_scheduler, batch, mask, rng_torch) -> torch.Tensor:
     pred = model(noisy, t, batch["cond"], batch["attributes"], mask)
     weight = batch["weight"]
     return ((pred.float() - target) ** 2 * weight).sum() / weight.sum().clamp(min=1.0)
+
+
+def _training_facts(cfg: TrainConfig, stats: dict, accelerator) -> dict:
+    hours = stats["train_frames"] * spatial.PARAM_HOP / spatial.MODEL_SAMPLE_RATE / 3600
+    source = {"npy_folder": cfg.data.npy_folder, "prepared": cfg.data.prepared_dir}.get(cfg.data.source, "synthetic stereo")
+    return {
+        "data": (f"{hours:.1f} h of diffusion training windows from the stereo music in `{source}` "
+                 f"(source: {cfg.data.source}; validation packages held out: "
+                 f"{', '.join(cfg.data.validation_packages)}). See training/RESULTS.md for the packages and licences."),
+        "compute": (f"{cfg.diffusion.steps} denoiser steps of batch {cfg.diffusion.batch_size} x "
+                    f"{cfg.diffusion.segment_frames} frames on {accelerator.num_processes} process(es), "
+                    f"device {accelerator.device.type}."),
+    }
 
 
 def train_diffusion(cfg: TrainConfig, codec_path: Path, latents_dir: Path, output_dir: Path, accelerator) -> Path:
@@ -66,7 +80,8 @@ def train_diffusion(cfg: TrainConfig, codec_path: Path, latents_dir: Path, outpu
         rng = np.random.default_rng([cfg.seed, accelerator.process_index, step])
         rng_torch = torch.Generator().manual_seed(int(rng.integers(2**62)))
         batch = {k: v.to(accelerator.device) for k, v in
-                 sample_batch(train_pairs, dcfg.batch_size, dcfg.segment_frames, dim, scale, rng).items()}
+                 sample_batch(train_pairs, dcfg.batch_size, dcfg.segment_frames, dim, scale, rng,
+                                      gain_db_range=dcfg.gain_db_range).items()}
         mask = attribute_mask(dcfg.batch_size, kwargs["num_attributes"], dcfg.attribute_drop_prob,
                               dcfg.all_attributes_drop_prob, rng).to(accelerator.device)
         with accelerator.accumulate(model), accelerator.autocast():
@@ -97,6 +112,7 @@ def train_diffusion(cfg: TrainConfig, codec_path: Path, latents_dir: Path, outpu
         codec = SeanetCodec.from_pretrained(codec_path, use_safetensors=True)
         config = UpmixerConfig(latent_scale=scale, segment_frames=dcfg.segment_frames)
         upmixer = Upmixer(codec, ema.model.cpu().float(), default_scheduler_config(), config)
+        upmixer.model_card = render_model_card(upmixer, _training_facts(cfg, stats, accelerator))
         upmixer.save_pretrained(final)
     accelerator.wait_for_everyone()
     del model, optimizer, ema
