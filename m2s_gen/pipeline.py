@@ -164,7 +164,7 @@ class Upmixer:
 
     @torch.inference_mode()
     def __call__(self, mono, sample_rate: int, *, prompt: str | None = None, width_db: float | None = None,
-                 bass_mono_hz: float | None = None, num_steps: int | None = None,
+                 bass_mono_hz: float | None = None, band_widths_db=None, num_steps: int | None = None,
                  guidance_scale: float | None = None, seed: int | None = None, num_takes: int = 1,
                  progress: bool = False) -> torch.Tensor:
         """Upmix ``mono`` ``[T]`` at ``sample_rate`` Hz -> stereo ``[2, T]`` float32 (``[num_takes, 2, T]``
@@ -173,6 +173,7 @@ class Upmixer:
         prompt: style words (:data:`m2s_gen.prompts.VOCABULARY`), e.g. ``"wide, mono bass"``.
         width_db: target broadband side-to-mid energy ratio in dB (real music: about -15 to -3).
         bass_mono_hz: remove the side below this frequency. seed: same seed, same output.
+        band_widths_db: ``[(low_hz, high_hz, width_db), ...]``: the side-to-mid ratio of those bands.
         """
         # 1. check inputs
         mono = self._as_mono(mono)
@@ -180,11 +181,13 @@ class Upmixer:
         num_steps = num_steps or self.config.default_num_steps
         guidance_scale = self.config.default_guidance_scale if guidance_scale is None else guidance_scale
         attrs, mask = self._attribute_condition(prompt, width_db)
+        band_widths_db = self._check_band_widths(band_widths_db)
         if seed is None:
             seed = int(torch.randint(0, 2**31 - 1, (1,)))
         # 2. resample to the model rate
         mid = resample(mono, int(sample_rate), spatial.MODEL_SAMPLE_RATE)
-        takes = [self._side_at_model_rate(mid, attrs, mask, num_steps, guidance_scale, seed + 7919 * k, progress)
+        takes = [self._side_at_model_rate(mid, attrs, mask, num_steps, guidance_scale, seed + 7919 * k, progress,
+                                          band_widths_db)
                  for k in range(num_takes)]
         outputs = []
         for side in takes:
@@ -207,7 +210,21 @@ class Upmixer:
             return 1.0
         return float(np.sqrt(e_mid / e_side * 10 ** (width_db / 10)))
 
-    def _side_at_model_rate(self, mid, attrs, mask, num_steps, guidance_scale, seed, progress) -> torch.Tensor:
+    @staticmethod
+    def _check_band_widths(band_widths_db) -> list[tuple[float, float, float]]:
+        out = []
+        for item in band_widths_db or []:
+            if len(item) != 3:
+                raise ValueError(f"band_widths_db items must be (low_hz, high_hz, width_db), got {item!r}")
+            low, high, width = (float(v) for v in item)
+            if not 0 <= low < high or not MIN_WIDTH_DB <= width <= MAX_WIDTH_DB:
+                raise ValueError(f"band_widths_db: need 0 <= low_hz < high_hz and width_db in "
+                                 f"[{MIN_WIDTH_DB}, {MAX_WIDTH_DB}], got {item!r}")
+            out.append((low, high, width))
+        return out
+
+    def _side_at_model_rate(self, mid, attrs, mask, num_steps, guidance_scale, seed, progress,
+                            band_widths_db=()) -> torch.Tensor:
         """Side ``[T]`` for ``mid`` ``[T]`` at the model rate, segment by segment."""
         seg_len = self.config.segment_frames * spatial.PARAM_HOP
         overlap = self.config.overlap_frames * spatial.PARAM_HOP
@@ -226,6 +243,9 @@ class Upmixer:
             # 4. diffusion sampling of the spatial latent
             params = self._sample(cond, attrs, mask, num_steps, guidance_scale, generator)
             # 5. render the side on the input's own spectrum
+            if band_widths_db:
+                mid_db = cond[:, -spatial.NUM_BANDS:].cpu() * features.MID_DB_SCALE + features.MID_DB_CENTRE
+                params = torch.stack([spatial.set_band_widths(p, db, band_widths_db) for p, db in zip(params, mid_db)])
             for (s, e), seg, p in zip(group, segs, params):
                 sides.append(spatial.render_side(seg, p, seed=seed)[: e - s])
             bar.update(len(group))

@@ -179,3 +179,23 @@ def render_side(mid: torch.Tensor, params: torch.Tensor, seed: int = 0) -> torch
     coherent = torch.complex(coh_re, coh_im)
     side_spec = gain[..., bins, :] * (coherent[..., bins, :] * m_spec + diffuse[..., bins, :] * d_spec)
     return istft(side_spec, mid.shape[-1])
+
+
+def set_band_widths(params: torch.Tensor, mid_energy_db: torch.Tensor,
+                    band_widths_db: list[tuple[float, float, float]]) -> torch.Tensor:
+    """Shift the side-to-mid ratios of ``params`` ``[3B, N]`` so that, for each
+    ``(low_hz, high_hz, width_db)``, the bands whose centre lies in ``[low_hz, high_hz)`` have the
+    energy ratio ``width_db`` over the segment (``mid_energy_db`` ``[B, N]`` weighs the tiles)."""
+    params = params.clone()
+    num_bands = params.shape[-2] // 3
+    centres = torch.tensor([(lo + hi) / 2 for lo, hi in band_edges_hz(num_bands)])
+    e_mid = 10 ** (mid_energy_db.double() / 10)
+    for low_hz, high_hz, width_db in band_widths_db:
+        rows = torch.nonzero((centres >= low_hz) & (centres < high_hz)).flatten()
+        if len(rows) == 0:
+            continue
+        ratio = params[rows].double()
+        e_side = (e_mid[rows] * 10 ** (ratio / 10)).sum()
+        now_db = 10 * torch.log10(e_side / e_mid[rows].sum().clamp(min=1e-20))
+        params[rows] = (ratio + (width_db - now_db)).float()
+    return params

@@ -48,6 +48,17 @@ def _training_facts(cfg: TrainConfig, stats: dict, accelerator) -> dict:
     }
 
 
+def _save_upmixer(cfg: TrainConfig, codec_path: Path, denoiser, latent_scale: float, folder: Path,
+                  accelerator, stats: dict) -> None:
+    import copy
+
+    codec = SeanetCodec.from_pretrained(codec_path, use_safetensors=True)
+    config = UpmixerConfig(latent_scale=latent_scale, segment_frames=cfg.diffusion.segment_frames)
+    upmixer = Upmixer(codec, copy.deepcopy(denoiser).cpu().float(), default_scheduler_config(), config)
+    upmixer.model_card = render_model_card(upmixer, _training_facts(cfg, stats, accelerator))
+    upmixer.save_pretrained(folder)
+
+
 def train_diffusion(cfg: TrainConfig, codec_path: Path, latents_dir: Path, output_dir: Path, accelerator) -> Path:
     """Train (or resume) the denoiser; saves the complete upmixer to ``output_dir/model``."""
     dcfg = cfg.diffusion
@@ -102,6 +113,8 @@ def train_diffusion(cfg: TrainConfig, codec_path: Path, latents_dir: Path, outpu
                 values["val_loss"] = float(_loss(ema.model, noise_scheduler, val_batch, val_mask,
                                                  torch.Generator().manual_seed(0)))
             bar.write(f"step {step + 1}: train {running:.4f} val {values['val_loss']:.4f}")
+            if accelerator.is_main_process:  # a loadable snapshot to evaluate while training goes on
+                _save_upmixer(cfg, codec_path, ema.model, scale, output_dir / "model_latest", accelerator, stats)
         if (step + 1) % cfg.log_every == 0 or "val_loss" in values:
             log.write(step + 1, values)
         if (step + 1) % cfg.checkpoint_every == 0 and step + 1 < dcfg.steps:
@@ -109,11 +122,7 @@ def train_diffusion(cfg: TrainConfig, codec_path: Path, latents_dir: Path, outpu
     accelerator.wait_for_everyone()
     final = output_dir / "model"
     if accelerator.is_main_process:
-        codec = SeanetCodec.from_pretrained(codec_path, use_safetensors=True)
-        config = UpmixerConfig(latent_scale=scale, segment_frames=dcfg.segment_frames)
-        upmixer = Upmixer(codec, ema.model.cpu().float(), default_scheduler_config(), config)
-        upmixer.model_card = render_model_card(upmixer, _training_facts(cfg, stats, accelerator))
-        upmixer.save_pretrained(final)
+        _save_upmixer(cfg, codec_path, ema.model, scale, final, accelerator, stats)
     accelerator.wait_for_everyone()
     del model, optimizer, ema
     return final
