@@ -62,9 +62,13 @@ class SpatialDenoiser(ModelMixin, ConfigMixin):
         ff_mult: int = 4,
         dropout: float = 0.0,
         max_frames: int = 4096,
+        patch_frames: int = 1,
     ):
         super().__init__()
-        self.input_proj = nn.Conv1d(param_channels + cond_channels, hidden_dim, kernel_size=3, padding=1)
+        # patch_frames consecutive frames make one token: fewer tokens, same output resolution
+        self.input_proj = nn.Conv1d(param_channels + cond_channels, hidden_dim, kernel_size=patch_frames,
+                                    stride=patch_frames) if patch_frames > 1 else \
+            nn.Conv1d(param_channels + cond_channels, hidden_dim, kernel_size=3, padding=1)
         self.time_mlp = nn.Sequential(nn.Linear(hidden_dim, hidden_dim), nn.SiLU(), nn.Linear(hidden_dim, hidden_dim))
         # attributes and their "given" mask -> one embedding; all-masked is the unconditional case
         self.attr_mlp = nn.Sequential(nn.Linear(2 * num_attributes, hidden_dim), nn.SiLU(),
@@ -72,7 +76,7 @@ class SpatialDenoiser(ModelMixin, ConfigMixin):
         self.blocks = nn.ModuleList(AdaBlock(hidden_dim, num_heads, ff_mult, dropout) for _ in range(num_layers))
         self.out_norm = nn.LayerNorm(hidden_dim, elementwise_affine=False)
         self.out_modulation = nn.Linear(hidden_dim, 2 * hidden_dim)
-        self.out_proj = nn.Linear(hidden_dim, param_channels)
+        self.out_proj = nn.Linear(hidden_dim, param_channels * patch_frames)
         nn.init.zeros_(self.out_proj.weight)
         nn.init.zeros_(self.out_proj.bias)
 
@@ -94,12 +98,17 @@ class SpatialDenoiser(ModelMixin, ConfigMixin):
         emb = self.time_mlp(sinusoidal_embedding(timestep, dim).to(sample.dtype))
         mask = attribute_mask.to(sample.dtype)
         emb = emb + self.attr_mlp(torch.cat([attributes.to(sample.dtype) * mask, mask], dim=-1))
-        h = self.input_proj(torch.cat([sample, cond.to(sample.dtype)], dim=1)).transpose(1, 2)
-        positions = torch.arange(num_frames, device=sample.device)
+        patch = self.config.patch_frames
+        pad = (-num_frames) % patch
+        x = torch.nn.functional.pad(torch.cat([sample, cond.to(sample.dtype)], dim=1), (0, pad))
+        h = self.input_proj(x).transpose(1, 2)
+        positions = torch.arange(h.shape[1], device=sample.device) * patch
         h = h + sinusoidal_embedding(positions, dim).to(h.dtype)[None]
         emb = nn.functional.silu(emb)
         for block in self.blocks:
             h = block(h, emb)
         shift, scale = self.out_modulation(emb)[:, None].chunk(2, dim=-1)
         h = self.out_norm(h) * (1 + scale) + shift
-        return self.out_proj(h).transpose(1, 2)
+        out = self.out_proj(h)  # [B, tokens, patch * P]
+        out = out.reshape(batch, -1, patch, self.config.param_channels).reshape(batch, -1, self.config.param_channels)
+        return out[:, :num_frames].transpose(1, 2)

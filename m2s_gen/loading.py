@@ -31,7 +31,7 @@ _MAX_CONFIG_BYTES = 1_000_000
 # (min, max) for every integer-sized config value: a hostile config cannot ask for huge tensors
 _DENOISER_LIMITS = {"param_channels": (3, 768), "cond_channels": (1, 4096), "num_attributes": (1, 64),
                     "hidden_dim": (8, 4096), "num_layers": (1, 64), "num_heads": (1, 64),
-                    "ff_mult": (1, 16), "max_frames": (16, 100_000)}
+                    "ff_mult": (1, 16), "max_frames": (16, 100_000), "patch_frames": (1, 64)}
 _CODEC_LIMITS = {"sample_rate": (48_000, 48_000), "channels": (2, 2), "latent_dim": (1, 1024),
                  "n_filters": (1, 256), "lstm_layers": (0, 8)}
 _UPMIXER_LIMITS = {"segment_frames": (8, 4096), "overlap_frames": (0, 1024), "batch_segments": (1, 64),

@@ -1,0 +1,167 @@
+"""Command line of the evaluation suite: `python -m evaluation.run --data DIR --systems ... --out DIR`.
+
+Writes REPORT_DIR/results.json (per clip and mean per system per metric), REPORT_DIR/report.md and
+the PNG plots. Bad input (a --data dir without stereo audio, an unknown system name, a model that
+cannot be loaded) prints one `error: ...` line and returns 2.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import shlex
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+from .clips import DataError, find_tracks, iter_clips
+from .controllability import controllability_markdown, measure_controllability
+from .evaluate import evaluate_systems, phase_series_for_plot
+from .metrics import OCTAVE_CENTRES_HZ
+from .metrics.phase_correlation import CORRELATION_FRAME_MS
+from .plots import plot_band_widths, plot_phase_correlation, plot_vectorscope
+from .report import best_baseline, report_markdown
+from .scoring import METRICS_BY_NAME
+from .systems import UnknownSystemError, build_system, check_system_names, is_model, system_names
+
+DEFAULT_SYSTEMS = "model,mono,haas,haas_mid,decorrelator,freq_decorrelator,ffmpeg_haas"
+PLOT_FILES = {"Width per octave against the reference": "band_widths.png",
+              "Vectorscope of the first clip": "vectorscope.png",
+              "Phase correlation of the first clip": "phase_correlation.png"}
+
+
+def get_parser() -> argparse.ArgumentParser:
+    """The evaluation CLI's parser (`m2s evaluate` uses the same)."""
+    parser = argparse.ArgumentParser(prog="m2s evaluate", description="Evaluate mono-to-stereo systems against real stereo.")
+    parser.add_argument("--data", required=True, help="a prepared dataset dir (holding dataset/) or a folder of stereo audio files")
+    parser.add_argument("--systems", default=DEFAULT_SYSTEMS, help=f"comma-separated names from: {', '.join(system_names())}")
+    parser.add_argument("--out", default="evaluation/reports/latest", help="report directory (created)")
+    parser.add_argument("--max-clips", type=int, default=None, help="stop after N clips (default: all)")
+    parser.add_argument("--clips-per-track", type=int, default=2, help="at most K clips per track")
+    parser.add_argument("--clip-seconds", type=float, default=10.0, help="clip length, s")
+    parser.add_argument("--seeds", type=int, default=2, help="takes per clip and system; >= 2 measures diversity")
+    parser.add_argument("--model", default=None, help="model folder for the `model` system (default: the package's)")
+    parser.add_argument("--device", default=None, help="torch device of the model, e.g. cuda (default: the Upmixer's)")
+    parser.add_argument("--split", default=None, help="dataset split (default: validation)")
+    parser.add_argument("--controllability", action="store_true", help="also measure width and prompt control (issue 5)")
+    parser.add_argument("--controllability-systems", default=None,
+                        help="systems whose controls are measured (default: the model systems)")
+    parser.add_argument("--controllability-clips", type=int, default=8, help="clips used for controllability")
+    parser.add_argument("--quiet", action="store_true", help="no progress bar")
+    return parser
+
+
+def _split_names(text: str) -> list[str]:
+    return [name.strip() for name in text.split(",") if name.strip()]
+
+
+def _json_safe(value):
+    """NaN/inf -> None, numpy -> Python, recursively (strict JSON)."""
+    if isinstance(value, dict):
+        return {str(k): _json_safe(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_json_safe(v) for v in value]
+    if isinstance(value, np.ndarray):
+        return _json_safe(value.tolist())
+    if isinstance(value, (float, np.floating)):
+        return float(value) if math.isfinite(value) else None
+    if isinstance(value, np.integer):
+        return int(value)
+    return value
+
+
+def _write_plots(results: dict, out_dir: Path) -> dict[str, str]:
+    """The three PNGs; returns title -> file name of those written."""
+    names = [n for n in results["band_width_db"] if n != "reference"]
+    widths = {n: np.array(results["band_width_db"][n], dtype=float) for n in names}
+    reference = np.array(results["band_width_db"]["reference"], dtype=float)
+    centres = np.array(OCTAVE_CENTRES_HZ)
+    valid = np.isfinite(reference)
+    titles = list(PLOT_FILES)
+    written = {}
+    plot_band_widths(centres[valid], {n: w[valid] for n, w in widths.items()}, reference[valid], out_dir / PLOT_FILES[titles[0]])
+    written[titles[0]] = PLOT_FILES[titles[0]]
+    clip = results["plot_clip"]
+    if clip is None:
+        return written
+    best, _ = best_baseline(results["mean"], METRICS_BY_NAME["side_mel"])
+    shown = [n for n in names if is_model(n)] + ([best] if best else [])
+    def label(name):
+        return f"{name} (best DSP)" if name == best else name
+
+    panels = {"reference": clip["reference"], **{label(n): clip["outputs"][n] for n in shown if n in clip["outputs"]}}
+    plot_vectorscope(panels, out_dir / PLOT_FILES[titles[1]], title=f"clip {clip['id']}")
+    written[titles[1]] = PLOT_FILES[titles[1]]
+    series = {label(n): values for n, values in phase_series_for_plot(clip, shown).items()}
+    plot_phase_correlation(series, CORRELATION_FRAME_MS * 1e-3, out_dir / PLOT_FILES[titles[2]], title=f"clip {clip['id']}")
+    written[titles[2]] = PLOT_FILES[titles[2]]
+    return written
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the evaluation; returns the exit status (0, or 2 after a one-line error)."""
+    args = get_parser().parse_args(argv)
+    shown_argv = sys.argv[1:] if argv is None else argv
+    command = "python -m evaluation.run " + shlex.join(shown_argv)
+    started = time.time()
+
+    # 1. check inputs
+    try:
+        names = _split_names(args.systems)
+        if not names:
+            raise UnknownSystemError(f"--systems is empty; valid names: {', '.join(system_names())}")
+        check_system_names(names)
+        control_names = _split_names(args.controllability_systems) if args.controllability_systems else [n for n in names if is_model(n)]
+        check_system_names(control_names)
+        tracks = find_tracks(args.data, args.split)
+    except (DataError, UnknownSystemError) as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+
+    # 2. build the systems (a model that cannot load is an input error too)
+    systems = {}
+    for name in dict.fromkeys(names + control_names):
+        try:
+            systems[name] = build_system(name, model_path=args.model, device=args.device)
+        except Exception as error:  # noqa: BLE001 - reported in one line, whatever the cause
+            print(f"error: cannot load system {name!r}: {type(error).__name__}: {error}", file=sys.stderr)
+            return 2
+
+    # 3. evaluate
+    clips = iter_clips(tracks, clip_s=args.clip_seconds, clips_per_track=args.clips_per_track, max_clips=args.max_clips)
+    results = evaluate_systems({n: systems[n] for n in names}, clips, num_seeds=args.seeds, total=args.max_clips,
+                               progress=not args.quiet, keep_clips=args.controllability_clips if args.controllability else 0)
+    if not results["per_clip"]:
+        print(f"error: --data {args.data}: no clip of {args.clip_seconds:g} s passed the checks (too short, silent or near-mono)",
+              file=sys.stderr)
+        return 2
+
+    # 4. controllability
+    control_results, control_md = {}, ""
+    if args.controllability:
+        for name in control_names:
+            control_results[name] = measure_controllability(systems[name], results["kept_clips"])
+            control_md += controllability_markdown(name, control_results[name]) + "\n"
+        if not control_names:
+            control_md = "_no model system to measure: pass --controllability-systems_\n"
+
+    # 5. write
+    out_dir = Path(args.out)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    plots = _write_plots(results, out_dir)
+    info = {"command": command, "data": str(args.data), "num_clips": len(results["per_clip"]), "clip_s": args.clip_seconds,
+            "clips_per_track": args.clips_per_track, "seeds": args.seeds, "elapsed_s": time.time() - started}
+    (out_dir / "report.md").write_text(report_markdown(results, info, plots, control_md))
+    payload = {"info": info, "systems": [n for n in names if n not in results["skipped"]], "skipped": results["skipped"],
+               "band_centres_hz": list(OCTAVE_CENTRES_HZ), "mean": results["mean"],
+               "band_width_db": results["band_width_db"], "per_clip": results["per_clip"], "controllability": control_results}
+    (out_dir / "results.json").write_text(json.dumps(_json_safe(payload), indent=1))
+    print(f"wrote {out_dir / 'report.md'} ({len(results['per_clip'])} clips, {info['elapsed_s']:.0f} s)", file=sys.stderr)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
