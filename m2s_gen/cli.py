@@ -23,6 +23,7 @@ from pathlib import Path
 
 from tqdm.auto import tqdm
 
+from . import __version__
 from .audio_io import AudioFileError, output_format, read_audio, write_audio_atomic
 
 PROG = "m2s"
@@ -32,7 +33,7 @@ AUDIO_SUFFIXES = frozenset({".wav", ".flac", ".ogg", ".oga", ".opus", ".mp3", ".
 # subcommand -> (module, what it is): their remaining argv is forwarded to ``module.main(argv)``
 FORWARDED = {"evaluate": ("evaluation.run", "score systems on evaluation clips"),
              "train": ("training.train", "train a model")}
-_MODEL_ONLY = ("prompt", "width_db", "bass_mono_hz", "steps", "guidance", "model")
+_MODEL_ONLY = ("prompt", "width_db", "bass_mono_hz", "band_width", "steps", "guidance", "model")
 
 
 class CliError(Exception):
@@ -52,8 +53,6 @@ class Job:
 def get_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog=PROG, description="Generative mono-to-stereo upmixing; the "
                                      "fold-down (L+R)/2 of every output is its input exactly.")
-    from . import __version__
-
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
 
@@ -62,15 +61,17 @@ def get_parser() -> argparse.ArgumentParser:
                                 "rate. Stereo inputs are folded to mono (L+R)/2 first.")
     upmix.add_argument("inputs", nargs="+", type=Path, metavar="IN",
                        help="audio files (anything libsndfile reads) or folders of them")
-    upmix.add_argument("-o", "--out", required=True, type=Path, metavar="OUT",
-                       help="output file (.wav or .flac) for one input; a folder for several inputs or a "
-                       "folder input, where each output is named after its input (.wav)")
+    upmix.add_argument("-o", "--out", required=True, metavar="OUT",
+                       help="output file (.wav or .flac) for one input; a folder for several inputs, a "
+                       "folder input or an OUT ending in '/', where each output is named after its input (.wav)")
     style = upmix.add_argument_group("style (model only)")
     style.add_argument("--prompt", metavar="TEXT",
                        help='style words, e.g. "wide, mono bass" (see m2s_gen.prompts.VOCABULARY)')
     style.add_argument("--width-db", type=float, metavar="DB",
                        help="side-to-mid energy ratio in dB (music: about -15 narrow to -3 wide)")
     style.add_argument("--bass-mono-hz", type=float, metavar="HZ", help="remove the side below this frequency")
+    style.add_argument("--band-width", type=_band_width, action="append", metavar="LOW_HZ:HIGH_HZ:DB",
+                       help="side-to-mid ratio in dB of one frequency band, e.g. 4000:16000:-3 (repeatable)")
     style.add_argument("--steps", type=int, metavar="N", help="sampler steps (default: the model's)")
     style.add_argument("--guidance", type=float, metavar="G", help="guidance scale (default: the model's)")
     upmix.add_argument("--seed", type=int, metavar="N", help="same seed, same output (default: random)")
@@ -85,6 +86,14 @@ def get_parser() -> argparse.ArgumentParser:
         sub = commands.add_parser(name, help=f"{text} (runs {module}; see m2s {name} --help)", add_help=False)
         sub.add_argument("args", nargs=argparse.REMAINDER)
     return parser
+
+
+def _band_width(text: str) -> tuple[float, float, float]:
+    try:
+        low, high, width = (float(part) for part in text.split(":"))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected LOW_HZ:HIGH_HZ:DB, e.g. 4000:16000:-3, got {text!r}") from None
+    return low, high, width
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -110,7 +119,7 @@ def _upmix(args: argparse.Namespace) -> int:
     if generate is None:
         _check_model_options(args)
     # 2. plan: which input goes to which output
-    jobs, failures = _plan(args.inputs, args.out)
+    jobs, failures = _plan(args.inputs, Path(args.out), folder=args.out.endswith(("/", os.sep)))
     todo, skipped = [], []
     for job in jobs:
         (skipped if job.target.exists() and not args.overwrite else todo).append(job)
@@ -138,7 +147,7 @@ def _upmix(args: argparse.Namespace) -> int:
                 _say(f"{PROG}: error: {err}")
             else:
                 written += 1
-                print(job.target, flush=True)
+                tqdm.write(str(job.target), file=sys.stdout)
             bar.update(1)
     # 5. summary
     if batch:
@@ -159,6 +168,7 @@ def _check_model_options(args: argparse.Namespace) -> None:
             parse_prompt(args.prompt)
         Upmixer.check_inputs(torch.zeros(1), 48_000, args.width_db, args.steps, args.guidance,
                              args.bass_mono_hz, 1)
+        Upmixer._check_band_widths(args.band_width)
     except ValueError as err:
         raise CliError(f"argument {_option_of(str(err))}: {err}", exit_code=2) from None
     try:
@@ -172,7 +182,7 @@ def _check_model_options(args: argparse.Namespace) -> None:
 def _option_of(message: str) -> str:
     """The CLI option a pipeline ``ValueError`` is about (its message starts with the argument name)."""
     names = {"width_db": "--width-db", "num_steps": "--steps", "guidance_scale": "--guidance",
-             "bass_mono_hz": "--bass-mono-hz", "prompt": "--prompt"}
+             "bass_mono_hz": "--bass-mono-hz", "band_widths_db": "--band-width", "prompt": "--prompt"}
     return next((flag for key, flag in names.items() if message.startswith(key)), "value")
 
 
@@ -204,11 +214,16 @@ def _model(args: argparse.Namespace, progress: bool):
     from .pipeline import Upmixer
 
     try:
-        upmixer = Upmixer.from_pretrained(args.model, device=args.device)
+        with warnings.catch_warnings():
+            # torch's weight_norm deprecation, raised inside the encodec package: not the user's concern
+            warnings.filterwarnings("ignore", message=".*weight_norm", category=FutureWarning)
+            upmixer = Upmixer.from_pretrained(args.model, device=args.device)
     except ModelLoadError as err:
         raise CliError(str(err)) from None
+    except RuntimeError as err:  # a device that torch has but this machine lacks, e.g. cuda:7
+        raise CliError(f"--device {args.device}: {' '.join(str(err).split())}") from None
     options = dict(prompt=args.prompt, width_db=args.width_db, bass_mono_hz=args.bass_mono_hz,
-                   num_steps=args.steps, guidance_scale=args.guidance, seed=args.seed, progress=progress)
+                   band_widths_db=args.band_width, num_steps=args.steps, guidance_scale=args.guidance, seed=args.seed, progress=progress)
 
     def generate(mono, sample_rate):
         with warnings.catch_warnings():
@@ -218,10 +233,11 @@ def _model(args: argparse.Namespace, progress: bool):
     return generate
 
 
-def _plan(inputs: list[Path], out: Path) -> tuple[list[Job], list[str]]:
-    """(jobs, one message per input that cannot be used). A problem with ``out`` itself raises."""
+def _plan(inputs: list[Path], out: Path, folder: bool = False) -> tuple[list[Job], list[str]]:
+    """(jobs, one message per input that cannot be used). A problem with ``out`` itself raises.
+    ``folder``: ``out`` is a folder even for one input file."""
     several = len(inputs) > 1 or inputs[0].is_dir()
-    if not several:
+    if not several and not folder:
         source = inputs[0]
         target = out / f"{source.stem}.wav" if out.is_dir() else out
         _check_target(target)
@@ -293,9 +309,10 @@ def _run(job: Job, generate) -> None:
         audio, rate = read_audio(job.source)
     except (AudioFileError, OSError) as err:
         raise CliError(_named(job.source, err)) from None
-    if audio.shape[0] > 1:
-        _say(f"{PROG}: {job.source}: {'stereo' if audio.shape[0] == 2 else f'{audio.shape[0]}-channel'} "
-             "input, folded to mono (L+R)/2")
+    if audio.shape[0] == 2:
+        _say(f"{PROG}: {job.source}: stereo input, folded to mono (L+R)/2")
+    elif audio.shape[0] > 2:
+        _say(f"{PROG}: {job.source}: {audio.shape[0]}-channel input, folded to mono (the mean of its channels)")
     try:
         stereo = generate(audio.mean(0), rate)
     except (ValueError, OSError, RuntimeError) as err:  # RuntimeError: a baseline's missing program
@@ -325,7 +342,7 @@ def _forward(command: str, argv: list[str]) -> int:
     try:
         module = importlib.import_module(module_name)
     except ImportError as err:
-        ours = bool(err.name) and module_name.startswith(err.name)  # not a dependency of it
+        ours = bool(err.name) and (module_name + ".").startswith(err.name + ".")  # not one of its imports
         _say(f"{PROG}: error: {command}: " + (f"{module_name} is not part of this install" if ours
                                                else f"{module_name} cannot be imported ({err})"))
         return 1

@@ -115,7 +115,10 @@ def load_official_encodec_48khz(folder: str | Path,
     path = Path(folder) / checkpoint_name
     if not path.is_file():
         raise FileNotFoundError(f"{path}: no such file (Meta's encodec_48khz checkpoint)")
-    _check_checksum(path, path.stem.split("-")[-1])
+    checksum = path.stem.split("-")[-1]
+    if len(checksum) < 8 or any(c not in "0123456789abcdef" for c in checksum):
+        raise ValueError(f"{path}: the file name must end in -<first 8+ hex digits of its sha256>")
+    _check_checksum(path, checksum)
     model = build_official_encodec_48khz()
     model.load_state_dict(torch.load(path, map_location="cpu", weights_only=True))
     model.normalize = False

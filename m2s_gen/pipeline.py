@@ -191,13 +191,14 @@ class Upmixer:
                  for k in range(num_takes)]
         outputs = []
         for side in takes:
-            # 6. post-process: width target, bass, back to the input rate, peak safety, L/R
-            if width_db is not None:
-                side = side * self._width_gain(mid, side, width_db)
+            # 6. post-process: bass, back to the input rate, width target (measured at the input's
+            # rate, whose band limit the side now shares), peak safety, L/R
             if bass_mono_hz:
                 side = self._remove_bass(side, bass_mono_hz)
             side = resample(side, spatial.MODEL_SAMPLE_RATE, int(sample_rate))
             side = torch.nn.functional.pad(side, (0, max(0, mono.shape[-1] - side.shape[-1])))[: mono.shape[-1]]
+            if width_db is not None:
+                side = side * self._width_gain(mono, side, width_db)
             side = limit_side(mono, side)
             outputs.append(torch.stack([mono + side, mono - side]))
         return outputs[0] if num_takes == 1 else torch.stack(outputs)

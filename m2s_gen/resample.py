@@ -8,8 +8,9 @@ import torchaudio.functional as taf
 
 
 def resampled_length(num_samples: int, rate_in: int, rate_out: int) -> int:
-    """Length of ``num_samples`` samples at ``rate_in`` once at ``rate_out`` (rounded)."""
-    return int(round(num_samples * rate_out / rate_in))
+    """Length of ``num_samples`` samples at ``rate_in`` once at ``rate_out`` (rounded; a signal that
+    is not empty stays at least one sample long)."""
+    return max(int(round(num_samples * rate_out / rate_in)), min(num_samples, 1))
 
 
 def resample(audio: torch.Tensor, rate_in: int, rate_out: int) -> torch.Tensor:

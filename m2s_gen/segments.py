@@ -31,10 +31,16 @@ def _fade_weights(length: int, fade_in: int, fade_out: int, dtype: torch.dtype) 
 
 def overlap_add(pieces: list[torch.Tensor], windows: list[tuple[int, int]], num_samples: int) -> torch.Tensor:
     """Sum ``pieces`` (``[..., end - start]`` each) into ``[..., num_samples]`` with cross-fades over
-    the overlap of consecutive windows."""
+    the overlap of consecutive windows.
+
+    The sum is divided by the summed weights: that is 1 where two windows cross-fade, and it keeps
+    the identity where more than two overlap (``overlap > segment_len / 2``)."""
     out = pieces[0].new_zeros(*pieces[0].shape[:-1], num_samples)
+    total = torch.zeros(num_samples, dtype=pieces[0].dtype, device=pieces[0].device)
     for i, (piece, (start, end)) in enumerate(zip(pieces, windows)):
         fade_in = windows[i - 1][1] - start if i > 0 else 0
         fade_out = end - windows[i + 1][0] if i + 1 < len(windows) else 0
-        out[..., start:end] += piece * _fade_weights(end - start, max(fade_in, 0), max(fade_out, 0), piece.dtype)
-    return out
+        weights = _fade_weights(end - start, max(fade_in, 0), max(fade_out, 0), piece.dtype).to(piece.device)
+        out[..., start:end] += piece * weights
+        total[start:end] += weights
+    return out / total.clamp(min=torch.finfo(total.dtype).tiny)

@@ -1,0 +1,28 @@
+"""The speed benchmark runs end to end on a tiny model and reports every stage (no timing checks)."""
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # benchmarks/ is not an installed package
+
+from benchmarks.upmix_speed import STAGES, SUM_ROW, TOTAL_ROW, main  # noqa: E402
+
+
+def test_upmix_speed_reports_every_stage(tmp_path, capsys):
+    out = tmp_path / "speed.json"
+    assert main(["--tiny", "--seconds", "2", "--repeats", "1", "--threads", "1", "--out", str(out)]) == 0
+    table = capsys.readouterr().out
+    for row in (*STAGES, SUM_ROW, TOTAL_ROW):
+        assert f"| {row} |" in table, row
+    assert "TINY" in table  # the model used is named in the table
+    assert "| encode+decode |" in table
+    result = json.loads(out.read_text())
+    assert set(result["presets"]) == {"default", "prompt", "fast"}
+    for preset in result["presets"].values():
+        assert set(STAGES) <= set(preset["rtf"])
+        assert preset["staged_output_max_abs_diff"] == 0.0  # the staged run is the pipeline's own
+    for key in ("cpu_model", "cpu_count", "torch_threads", "torch_version"):
+        assert key in result["machine"]
+    assert set(result["baselines"]) >= {"mono", "haas"}
