@@ -15,15 +15,15 @@ import matplotlib.pyplot as plt  # noqa: E402
 
 
 def _read(path: Path) -> dict[str, list[float]]:
-    columns: dict[str, list[float]] = {}
+    rows = []
     with path.open() as f:
         for row in csv.DictReader(f):
-            for key, value in row.items():
-                if value not in ("", None):
-                    columns.setdefault(key, []).append(float(value))
-                else:
-                    columns.setdefault(key, []).append(float("nan"))
-    return columns
+            extra = row.pop(None, None)  # older logs: rows with val_loss had one column more than the header
+            if extra:
+                row["val_loss"] = extra[0]
+            rows.append(row)
+    keys = {k for row in rows for k in row}
+    return {k: [float(row[k]) if row.get(k) not in ("", None) else float("nan") for row in rows] for k in keys}
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -107,7 +107,7 @@ def train_diffusion(cfg: TrainConfig, codec_path: Path, latents_dir: Path, outpu
             ema.update(accelerator.unwrap_model(model))
         running = float(loss) if running is None else 0.95 * running + 0.05 * float(loss)
         bar.set_postfix(loss=f"{running:.4f}")
-        values = {"loss": running, "lr": lr_schedule.get_last_lr()[0]}
+        values = {"loss": running, "lr": lr_schedule.get_last_lr()[0], "val_loss": float("nan")}
         if (step + 1) % dcfg.validate_every == 0 or step + 1 == dcfg.steps:
             with torch.no_grad():
                 values["val_loss"] = float(_loss(ema.model, noise_scheduler, val_batch, val_mask,
@@ -115,7 +115,7 @@ def train_diffusion(cfg: TrainConfig, codec_path: Path, latents_dir: Path, outpu
             bar.write(f"step {step + 1}: train {running:.4f} val {values['val_loss']:.4f}")
             if accelerator.is_main_process:  # a loadable snapshot to evaluate while training goes on
                 _save_upmixer(cfg, codec_path, ema.model, scale, output_dir / "model_latest", accelerator, stats)
-        if (step + 1) % cfg.log_every == 0 or "val_loss" in values:
+        if (step + 1) % cfg.log_every == 0 or values["val_loss"] == values["val_loss"]:
             log.write(step + 1, values)
         if (step + 1) % cfg.checkpoint_every == 0 and step + 1 < dcfg.steps:
             checkpoints.save(accelerator, ckpt_dir, step + 1)
