@@ -98,6 +98,9 @@ def _upmixer_config(path: Path) -> UpmixerConfig:
     guidance = config.default_guidance_scale
     if isinstance(guidance, bool) or not isinstance(guidance, (int, float)) or not 0 <= guidance <= 20:
         raise ModelLoadError(f"{path}: default_guidance_scale must be a number in [0, 20]")
+    temperature = config.default_temperature
+    if isinstance(temperature, bool) or not isinstance(temperature, (int, float)) or not 0 <= temperature <= 2:
+        raise ModelLoadError(f"{path}: default_temperature must be a number in [0, 2]")
     if not isinstance(config.codec, str):
         raise ModelLoadError(f"{path}: codec must be a string, got {config.codec!r}")
     if config.attribute_names != list(attributes.ATTRIBUTE_NAMES):

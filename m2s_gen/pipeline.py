@@ -36,6 +36,7 @@ class UpmixerConfig:
     batch_segments: int = 4
     default_num_steps: int = 12
     default_guidance_scale: float = 1.5
+    default_temperature: float = 1.0  # initial-noise scale: 0 = the model's most typical image
     attribute_names: list[str] = field(default_factory=lambda: list(attributes.ATTRIBUTE_NAMES))
     codec: str = "codec"  # subfolder with our SeanetCodec, or "official:<folder>"
     format_version: int = 1
@@ -83,7 +84,8 @@ class Upmixer:
 
     # 1. check inputs -----------------------------------------------------------------------
     @staticmethod
-    def check_inputs(mono, sample_rate, width_db, num_steps, guidance_scale, bass_mono_hz, num_takes) -> None:
+    def check_inputs(mono, sample_rate, width_db, num_steps, guidance_scale, bass_mono_hz, num_takes,
+                     temperature=None) -> None:
         if not isinstance(sample_rate, (int, np.integer)) or not 1_000 <= sample_rate <= 768_000:
             raise ValueError(f"sample_rate must be an integer in [1000, 768000] Hz, got {sample_rate!r}")
         if mono.ndim != 1:
@@ -98,6 +100,8 @@ class Upmixer:
             raise ValueError(f"num_steps must be in [1, 1000], got {num_steps}")
         if guidance_scale is not None and not 0 <= guidance_scale <= 20:
             raise ValueError(f"guidance_scale must be in [0, 20], got {guidance_scale}")
+        if temperature is not None and not 0 <= temperature <= 2:
+            raise ValueError(f"temperature must be in [0, 2], got {temperature}")
         if bass_mono_hz is not None and not 0 <= bass_mono_hz <= 2_000:
             raise ValueError(f"bass_mono_hz must be in [0, 2000] Hz, got {bass_mono_hz}")
         if not 1 <= num_takes <= 64:
@@ -129,12 +133,15 @@ class Upmixer:
         return attributes.normalise(values) * mask, mask
 
     # 3. sampling -----------------------------------------------------------------------------
-    def _sample(self, cond, attrs, mask, num_steps, guidance_scale, generator) -> torch.Tensor:
+    def _sample(self, cond, attrs, mask, num_steps, guidance_scale, generator, temperature=1.0) -> torch.Tensor:
+        """DPM-Solver++ from noise scaled by ``temperature``: 1 samples the learned distribution, lower
+        values move towards its most typical member (0: deterministic given the input)."""
         scheduler = DPMSolverMultistepScheduler.from_config(self.scheduler_config)
         scheduler.set_timesteps(num_steps)
         batch, _, num_frames = cond.shape
         channels = self.denoiser.config.param_channels
-        x = torch.randn(batch, channels, num_frames, generator=generator).to(self.device) * scheduler.init_noise_sigma
+        x = torch.randn(batch, channels, num_frames, generator=generator).to(self.device)
+        x = x * scheduler.init_noise_sigma * temperature
         attrs, mask = attrs.expand(batch, -1).to(self.device), mask.expand(batch, -1).to(self.device)
         guided = guidance_scale != 1.0 and bool(mask.any())
         for t in scheduler.timesteps:
@@ -165,19 +172,21 @@ class Upmixer:
     @torch.inference_mode()
     def __call__(self, mono, sample_rate: int, *, prompt: str | None = None, width_db: float | None = None,
                  bass_mono_hz: float | None = None, band_widths_db=None, num_steps: int | None = None,
-                 guidance_scale: float | None = None, seed: int | None = None, num_takes: int = 1,
-                 progress: bool = False) -> torch.Tensor:
+                 guidance_scale: float | None = None, temperature: float | None = None, seed: int | None = None,
+                 num_takes: int = 1, progress: bool = False) -> torch.Tensor:
         """Upmix ``mono`` ``[T]`` at ``sample_rate`` Hz -> stereo ``[2, T]`` float32 (``[num_takes, 2, T]``
         when ``num_takes > 1``), with ``(L + R) / 2 == mono``.
 
         prompt: style words (:data:`m2s_gen.prompts.VOCABULARY`), e.g. ``"wide, mono bass"``.
         width_db: target broadband side-to-mid energy ratio in dB (real music: about -15 to -3).
         bass_mono_hz: remove the side below this frequency. seed: same seed, same output.
+        temperature: 0..2, how far a take may stray from the most typical image (default: the model's).
         band_widths_db: ``[(low_hz, high_hz, width_db), ...]``: the side-to-mid ratio of those bands.
         """
         # 1. check inputs
         mono = self._as_mono(mono)
-        self.check_inputs(mono, sample_rate, width_db, num_steps, guidance_scale, bass_mono_hz, num_takes)
+        self.check_inputs(mono, sample_rate, width_db, num_steps, guidance_scale, bass_mono_hz, num_takes, temperature)
+        temperature = self.config.default_temperature if temperature is None else temperature
         num_steps = num_steps or self.config.default_num_steps
         guidance_scale = self.config.default_guidance_scale if guidance_scale is None else guidance_scale
         attrs, mask = self._attribute_condition(prompt, width_db)
@@ -187,7 +196,7 @@ class Upmixer:
         # 2. resample to the model rate
         mid = resample(mono, int(sample_rate), spatial.MODEL_SAMPLE_RATE)
         takes = [self._side_at_model_rate(mid, attrs, mask, num_steps, guidance_scale, seed + 7919 * k, progress,
-                                          band_widths_db)
+                                          band_widths_db, temperature)
                  for k in range(num_takes)]
         outputs = []
         for side in takes:
@@ -225,7 +234,7 @@ class Upmixer:
         return out
 
     def _side_at_model_rate(self, mid, attrs, mask, num_steps, guidance_scale, seed, progress,
-                            band_widths_db=()) -> torch.Tensor:
+                            band_widths_db=(), temperature=1.0) -> torch.Tensor:
         """Side ``[T]`` for ``mid`` ``[T]`` at the model rate, segment by segment."""
         seg_len = self.config.segment_frames * spatial.PARAM_HOP
         overlap = self.config.overlap_frames * spatial.PARAM_HOP
@@ -242,7 +251,7 @@ class Upmixer:
             # 3. mono conditioning (codec latents + band energies)
             cond = features.mono_conditioning(self.codec, segs.to(self.device), self.config.latent_scale)
             # 4. diffusion sampling of the spatial latent
-            params = self._sample(cond, attrs, mask, num_steps, guidance_scale, generator)
+            params = self._sample(cond, attrs, mask, num_steps, guidance_scale, generator, temperature)
             # 5. render the side on the input's own spectrum
             if band_widths_db:
                 mid_db = cond[:, -spatial.NUM_BANDS:].cpu() * features.MID_DB_SCALE + features.MID_DB_CENTRE

@@ -112,6 +112,19 @@ def test_num_takes(tiny_upmixer):
     assert float((takes[1] - takes[2]).abs().max()) > 1e-4
 
 
+def test_temperature_zero_makes_the_spatial_image_deterministic(tiny_upmixer):
+    cond = torch.randn(1, tiny_upmixer.denoiser.config.cond_channels, 12, generator=torch.Generator().manual_seed(0))
+    attrs, mask = torch.zeros(1, 5), torch.zeros(1, 5)
+
+    def params(seed, temperature):
+        return tiny_upmixer._sample(cond, attrs, mask, 4, 1.0, torch.Generator().manual_seed(seed), temperature)
+
+    assert torch.equal(params(1, 0.0), params(2, 0.0))
+    assert float((params(1, 1.0) - params(2, 1.0)).abs().max()) > 1e-3
+    mono = music_like(16_000, 16_000)
+    assert fold_error(tiny_upmixer(mono, 16_000, seed=3, temperature=0.0, **STEPS), mono) <= FOLD_TOL
+
+
 @pytest.mark.parametrize("peak", [1.0, 0.999, 0.5])
 def test_peak_safety(tiny_upmixer, peak):
     """Loud input within [-1, 1] gives output within [-1, 1], and the fold-down stays exact."""
@@ -154,6 +167,7 @@ def test_silence_gives_silence(tiny_upmixer):
     (dict(num_steps=0), "num_steps"), (dict(num_steps=5000), "num_steps"),
     (dict(guidance_scale=-1.0), "guidance_scale"), (dict(bass_mono_hz=-5.0), "bass_mono_hz"),
     (dict(num_takes=0), "num_takes"), (dict(prompt="wide, sparkly"), "sparkly"),
+    (dict(temperature=-0.1), "temperature"), (dict(temperature=3.0), "temperature"),
 ])
 def test_bad_arguments_raise_value_error_naming_them(tiny_upmixer, bad, match):
     kwargs = dict(sample_rate=16_000, seed=0, **STEPS)

@@ -127,6 +127,7 @@ def test_baseline(tmp_path, name):
     (["--width-db", "50"], "argument --width-db"),
     (["--steps", "0"], "argument --steps"),
     (["--guidance", "-1"], "argument --guidance"),
+    (["--temperature", "5"], "argument --temperature"),
     (["--bass-mono-hz", "-3"], "argument --bass-mono-hz"),
     (["--band-width", "4000:100:-3"], "argument --band-width"),
     (["--band-width", "100:4000:30"], "argument --band-width"),

@@ -103,6 +103,7 @@ def test_pickled_weights_in_place_of_safetensors_are_never_unpickled(tiny_model_
     (UPMIXER_CONFIG, dict(codec=5), "codec"),
     (UPMIXER_CONFIG, dict(latent_scale=0), "latent_scale"),
     (UPMIXER_CONFIG, dict(default_guidance_scale="x"), "default_guidance_scale"),
+    (UPMIXER_CONFIG, dict(default_temperature=9), "default_temperature"),
     (UPMIXER_CONFIG, dict(attribute_names=["width_db"]), "attribute_names"),
 ])
 def test_hostile_configs_fail_fast(tiny_model_dir, tmp_path, where, changes, match):

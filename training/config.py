@@ -46,6 +46,10 @@ class DiffusionConfig:
     precompute_max_chunks: int = 0  # 0 = whole tracks; else this many chunks spread over each track
     validate_every: int = 500
     gain_db_range: float = 10.0  # random level shift of the mid's band energies (augmentation)
+    target_smooth_frames: int = 1  # smooth the spatial targets over this many 40 ms frames (1 = off)
+    loss_energy_weight: float = 0.0  # weigh tiles by (mid energy / band max) ** this (0 = uniform)
+    init_denoiser: str = ""  # a saved SpatialDenoiser folder to start from (fine-tuning)
+    latents_dir: str = ""  # precomputed latents to use (default: OUTPUT_DIR/latents)
 
 
 @dataclass

@@ -5,16 +5,20 @@ import numpy as np
 import torch
 
 from m2s_gen import attributes, features, spatial
+from m2s_gen.smoothing import smooth_params
 
 MID_FLOOR_BELOW_PEAK_DB = 50.0
 
 
 def sample_batch(pairs, batch_size: int, num_frames: int, latent_dim: int, latent_scale: float,
-                 rng: np.random.Generator, flip_side: bool = True, gain_db_range: float = 0.0) -> dict[str, torch.Tensor]:
+                 rng: np.random.Generator, flip_side: bool = True, gain_db_range: float = 0.0,
+                 smooth_frames: int = 1, energy_weight: float = 0.0) -> dict[str, torch.Tensor]:
     """A batch of windows: ``x0`` ``[B, 3 bands, N]`` (diffusion space), ``cond`` ``[B, C, N]``,
     ``attributes`` ``[B, 5]`` (normalised, measured on the target window) and ``weight``
     ``[B, 3 bands, N]`` (0 where the mid is more than 50 dB below the window's loudest tile, whose
-    parameters mean nothing)."""
+    parameters mean nothing). ``smooth_frames`` > 1 smooths the targets over that many frames
+    (:func:`m2s_gen.smoothing.smooth_params`). ``energy_weight`` = g > 0 weighs each tile by
+    ``(E_M / E_M,max) ** g`` (band maximum over the window): loud tiles are what is heard."""
     lengths = np.array([p[1].shape[-1] for p in pairs], dtype=np.float64)
     picks = rng.choice(len(pairs), size=batch_size, p=lengths / lengths.sum())
     conds, params = [], []
@@ -38,7 +42,10 @@ def sample_batch(pairs, batch_size: int, num_frames: int, latent_dim: int, laten
     cond = torch.stack(conds)
     par = torch.stack(params)
     mid_db = cond[:, latent_dim:] * features.MID_DB_SCALE + features.MID_DB_CENTRE
+    par = smooth_params(par, mid_db, smooth_frames)
     audible = (mid_db > mid_db.amax(dim=(1, 2), keepdim=True) - MID_FLOOR_BELOW_PEAK_DB).float()
+    if energy_weight:
+        audible = audible * 10 ** (energy_weight * (mid_db - mid_db.amax(dim=2, keepdim=True)) / 10)
     cond[:, :latent_dim] /= latent_scale
     return {
         "x0": features.params_to_latent(par),

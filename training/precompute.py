@@ -45,10 +45,9 @@ def track_pairs(codec, audio, chunk_s: float, max_chunks: int = 0) -> tuple[torc
     return torch.cat(conds, -1), torch.cat(params, -1)
 
 
-def precompute(cfg: TrainConfig, codec_path: Path, output_dir: Path, accelerator) -> Path:
-    """Write ``output_dir/latents/{train,validation}/TRACK.safetensors`` and ``stats.json``; tracks
+def precompute(cfg: TrainConfig, codec_path: Path, out: Path, accelerator) -> Path:
+    """Write ``out/{train,validation}/TRACK.safetensors`` and ``out/stats.json``; tracks
     already done are skipped, so it can be re-run as more tracks arrive."""
-    out = output_dir / "latents"
     codec = SeanetCodec.from_pretrained(codec_path, use_safetensors=True).eval()
     for split in ("train", "validation"):
         tracks = open_tracks(cfg.data, split)

@@ -51,7 +51,9 @@ def main(argv: list[str] | None = None) -> int:
         (output_dir / "config.yaml").write_text(Path(args.config).read_text())
     stages = set(args.stages.split(","))
     codec_path = train_codec(cfg, output_dir, accelerator) if "codec" in stages else Path(cfg.codec.pretrained or output_dir / "codec")
-    latents = precompute(cfg, codec_path, output_dir, accelerator) if "latents" in stages else output_dir / "latents"
+    latents = Path(cfg.diffusion.latents_dir or output_dir / "latents")
+    if "latents" in stages:
+        precompute(cfg, codec_path, latents, accelerator)
     if "diffusion" in stages:
         final = train_diffusion(cfg, codec_path, latents, output_dir, accelerator)
         accelerator.print(f"model saved: {final}  (load with Upmixer.from_pretrained({str(final)!r}))")

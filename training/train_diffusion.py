@@ -69,7 +69,12 @@ def train_diffusion(cfg: TrainConfig, codec_path: Path, latents_dir: Path, outpu
     torch.manual_seed(cfg.seed)
     kwargs = dict(param_channels=3 * spatial.NUM_BANDS, cond_channels=dim + spatial.NUM_BANDS,
                   num_attributes=len(attributes.ATTRIBUTE_NAMES))
-    model = SpatialDenoiser(**{**kwargs, **dcfg.model})
+    if dcfg.init_denoiser:
+        model = SpatialDenoiser.from_pretrained(dcfg.init_denoiser, use_safetensors=True)
+        if any(model.config[k] != v for k, v in kwargs.items()):
+            raise ValueError(f"init_denoiser {dcfg.init_denoiser}: its channels do not match this data ({kwargs})")
+    else:
+        model = SpatialDenoiser(**{**kwargs, **dcfg.model})
     ema = EMA(model, dcfg.ema_decay)
     noise_scheduler = DDPMScheduler.from_config(default_scheduler_config())
     optimizer = torch.optim.AdamW(model.parameters(), lr=dcfg.learning_rate, weight_decay=dcfg.weight_decay)
@@ -82,7 +87,9 @@ def train_diffusion(cfg: TrainConfig, codec_path: Path, latents_dir: Path, outpu
     log = checkpoints.CsvLog(output_dir / "diffusion_log.csv", accelerator.is_main_process)
     val_rng = np.random.default_rng([cfg.seed, 999])
     val_batch = {k: v.to(accelerator.device) for k, v in
-                 sample_batch(val_pairs, 64, dcfg.segment_frames, dim, scale, val_rng, flip_side=False).items()}
+                 sample_batch(val_pairs, 64, dcfg.segment_frames, dim, scale, val_rng, flip_side=False,
+                              smooth_frames=dcfg.target_smooth_frames,
+                              energy_weight=dcfg.loss_energy_weight).items()}
     val_mask = attribute_mask(64, kwargs["num_attributes"], 0.5, 0.2, val_rng).to(accelerator.device)
     bar = tqdm(range(start, dcfg.steps), desc="diffusion", initial=start, total=dcfg.steps,
                disable=not accelerator.is_local_main_process)
@@ -92,7 +99,9 @@ def train_diffusion(cfg: TrainConfig, codec_path: Path, latents_dir: Path, outpu
         rng_torch = torch.Generator().manual_seed(int(rng.integers(2**62)))
         batch = {k: v.to(accelerator.device) for k, v in
                  sample_batch(train_pairs, dcfg.batch_size, dcfg.segment_frames, dim, scale, rng,
-                                      gain_db_range=dcfg.gain_db_range).items()}
+                                      gain_db_range=dcfg.gain_db_range,
+                                      smooth_frames=dcfg.target_smooth_frames,
+                                      energy_weight=dcfg.loss_energy_weight).items()}
         mask = attribute_mask(dcfg.batch_size, kwargs["num_attributes"], dcfg.attribute_drop_prob,
                               dcfg.all_attributes_drop_prob, rng).to(accelerator.device)
         with accelerator.accumulate(model), accelerator.autocast():
