@@ -49,18 +49,30 @@ def _env(threads: int | None) -> dict:
     return env
 
 
+# Linux carries a process's peak RSS across exec from the memory it was spawned with, so a child
+# started by this (large: torch, the model, the test music) process would report at least this
+# process's peak. A small launcher, started first, spawns the measured command and reports its wait4.
+LAUNCHER = """
+import json, os, subprocess, sys, time
+start = time.perf_counter()
+proc = subprocess.Popen(sys.argv[1:], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+err = proc.stderr.read()
+_, status, usage = os.wait4(proc.pid, 0)
+kb = usage.ru_maxrss / (1024 if sys.platform == "darwin" else 1)
+print(json.dumps({"peak_rss_mb": kb / 1024, "wall_s": time.perf_counter() - start,
+                  "exit_code": os.waitstatus_to_exitcode(status), "stderr_tail": err.decode(errors="replace")[-500:]}))
+"""
+
+
 def run_child(command: list[str], env: dict) -> dict:
-    """Run ``command``; (peak RSS in MB, wall seconds, exit status) of that process alone."""
-    start = time.perf_counter()
-    proc = subprocess.Popen(command, env=env, cwd=REPO_ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    stderr = proc.stderr.read()
-    _, status, usage = os.wait4(proc.pid, 0)
-    proc.returncode = os.waitstatus_to_exitcode(status)
-    wall = time.perf_counter() - start
-    kb = usage.ru_maxrss / (1024 if sys.platform == "darwin" else 1)  # bytes on macOS, KiB on Linux
-    result = {"peak_rss_mb": kb / 1024, "wall_s": wall, "exit_code": proc.returncode}
-    if proc.returncode:
-        result["stderr_tail"] = stderr.decode(errors="replace")[-500:]
+    """Run ``command`` through a small launcher; (peak RSS in MB, wall seconds, exit status) of it alone."""
+    done = subprocess.run([sys.executable, "-c", LAUNCHER, *command], env=env, cwd=REPO_ROOT,
+                          capture_output=True, text=True)
+    if done.returncode:
+        raise SystemExit(f"peak_memory: the launcher failed: {done.stderr[-500:]}")
+    result = json.loads(done.stdout.strip().splitlines()[-1])
+    if not result["exit_code"]:
+        result.pop("stderr_tail")
     return result
 
 

@@ -32,6 +32,7 @@ from m2s_gen import features, spatial
 from m2s_gen.peak import limit_side
 from m2s_gen.resample import resample
 from m2s_gen.segments import overlap_add, plan_segments
+from m2s_gen.smoothing import smooth_params
 
 from ._common import add_model_arguments, load_model, machine_info, music_like, parameter_counts
 
@@ -74,6 +75,7 @@ def _staged_upmix(up, mono: torch.Tensor, sample_rate: int, timer: StageTimer, *
         up.check_inputs(mono, sample_rate, None, num_steps, guidance_scale, None, 1)
         num_steps = num_steps or up.config.default_num_steps
         guidance_scale = up.config.default_guidance_scale if guidance_scale is None else guidance_scale
+        temperature = up.config.default_temperature
         attrs, mask = up._attribute_condition(prompt, None)
         mid = resample(mono, int(sample_rate), spatial.MODEL_SAMPLE_RATE)
     # _side_at_model_rate
@@ -90,8 +92,10 @@ def _staged_upmix(up, mono: torch.Tensor, sample_rate: int, timer: StageTimer, *
             segs = torch.stack([torch.nn.functional.pad(mid[s:e], (0, length - (e - s))) for s, e in group])
             cond = features.mono_conditioning(up.codec, segs.to(up.device), up.config.latent_scale)
         with timer("sampler (all steps)"):
-            params = up._sample(cond, attrs, mask, num_steps, guidance_scale, generator)
+            params = up._sample(cond, attrs, mask, num_steps, guidance_scale, generator, temperature)
         with timer("render"):
+            mid_db = cond[:, -spatial.NUM_BANDS:].cpu() * features.MID_DB_SCALE + features.MID_DB_CENTRE
+            params = smooth_params(params, mid_db, up.config.param_smooth_frames)
             for (s, e), seg, p in zip(group, segs, params):
                 sides.append(spatial.render_side(seg, p, seed=seed)[: e - s])
     with timer("render"):

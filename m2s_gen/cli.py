@@ -25,6 +25,9 @@ from tqdm.auto import tqdm
 
 from . import __version__
 from .audio_io import AudioFileError, output_format, read_audio, write_audio_atomic
+from . import streaming
+from .streaming import sf_channels
+from .sharding import local_device, parse_shard, shard_from_environment, take_shard
 
 PROG = "m2s"
 # the extensions a folder input is scanned for (anything libsndfile reads)
@@ -83,6 +86,9 @@ def get_parser() -> argparse.ArgumentParser:
     upmix.add_argument("--baseline", metavar="NAME",
                        help="use a DSP baseline instead of the model (from m2s_gen.baselines.BASELINES)")
     upmix.add_argument("--overwrite", action="store_true", help="replace existing outputs (default: skip)")
+    upmix.add_argument("--shard", metavar="K/N", help="process only every N-th file starting at K (0-based), to "
+                       "split a catalogue between processes; under `accelerate launch` or torchrun the "
+                       "default is RANK/WORLD_SIZE")
 
     for name, (module, text) in FORWARDED.items():
         sub = commands.add_parser(name, help=f"{text} (runs {module}; see m2s {name} --help)", add_help=False)
@@ -120,8 +126,16 @@ def _upmix(args: argparse.Namespace) -> int:
     generate = _baseline(args) if args.baseline else None
     if generate is None:
         _check_model_options(args)
-    # 2. plan: which input goes to which output
-    jobs, failures = _plan(args.inputs, Path(args.out), folder=args.out.endswith(("/", os.sep)))
+    # 2. plan: which input goes to which output, and this process's share of it
+    try:
+        index, count = parse_shard(args.shard) if args.shard else shard_from_environment()
+    except ValueError as err:
+        raise CliError(f"argument --shard: {err}", exit_code=2) from None
+    args.device = local_device(args.device)
+    jobs, failures = _plan(args.inputs, Path(args.out), folder=args.out.endswith(("/", os.sep)) or count > 1)
+    if count > 1:
+        jobs, failures = take_shard(jobs, index, count), take_shard(failures, index, count)
+        _say(f"{PROG}: shard {index}/{count}: {len(jobs)} file(s)")
     todo, skipped = [], []
     for job in jobs:
         (skipped if job.target.exists() and not args.overwrite else todo).append(job)
@@ -307,7 +321,17 @@ def _source_problem(source: Path, target: Path) -> str | None:
 
 
 def _run(job: Job, generate) -> None:
-    """Read, fold to mono, upmix, write atomically; every expected failure becomes a :class:`CliError`."""
+    """Read, fold to mono, upmix, write atomically; every expected failure becomes a :class:`CliError`.
+    Files longer than :data:`m2s_gen.streaming.CHUNK_S` go chunk by chunk, in bounded memory."""
+    if streaming.is_long(job.source):
+        channels = sf_channels(job.source)
+        if channels > 1:
+            _say(f"{PROG}: {job.source}: {channels}-channel input, folded to mono (the mean of its channels)")
+        try:
+            streaming.stream_upmix(job.source, job.target, lambda mono, rate, index: generate(mono, rate))
+        except (AudioFileError, ValueError, OSError, RuntimeError) as err:
+            raise CliError(_named(job.source, err)) from None
+        return
     try:
         audio, rate = read_audio(job.source)
     except (AudioFileError, OSError) as err:

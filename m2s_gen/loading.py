@@ -12,6 +12,7 @@ from dataclasses import asdict, fields
 from pathlib import Path
 
 import torch
+from safetensors.torch import load_file, save_file
 
 from . import attributes
 from .codec import SeanetCodec, load_official_encodec_48khz
@@ -35,7 +36,7 @@ _DENOISER_LIMITS = {"param_channels": (3, 768), "cond_channels": (1, 4096), "num
 _CODEC_LIMITS = {"sample_rate": (48_000, 48_000), "channels": (2, 2), "latent_dim": (1, 1024),
                  "n_filters": (1, 256), "lstm_layers": (0, 8)}
 _UPMIXER_LIMITS = {"segment_frames": (8, 4096), "overlap_frames": (0, 1024), "batch_segments": (1, 64),
-                   "default_num_steps": (1, 1000)}
+                   "default_num_steps": (1, 1000), "param_smooth_frames": (1, 64)}
 
 
 class ModelLoadError(ValueError):
@@ -173,8 +174,11 @@ def save_upmixer(upmixer: Upmixer, folder: str | Path, dtype: torch.dtype = torc
     for name, module in ((DENOISER_DIR, upmixer.denoiser), (CODEC_DIR, upmixer.codec)):
         if name == CODEC_DIR and not upmixer.config.codec == CODEC_DIR:
             continue
-        state = {k: v.to(dtype) if v.is_floating_point() else v for k, v in module.state_dict().items()}
-        module.save_pretrained(folder / name, safe_serialization=True, state_dict=state)
+        module.save_pretrained(folder / name, safe_serialization=True)
+        if dtype != torch.float32:  # save_pretrained writes the module's own dtype: cast the files after
+            for path in (folder / name).glob("*.safetensors"):
+                tensors = {k: v.to(dtype) if v.is_floating_point() else v for k, v in load_file(str(path)).items()}
+                save_file(tensors, str(path), metadata={"format": "pt"})
     (folder / SCHEDULER_DIR).mkdir(exist_ok=True)
     (folder / SCHEDULER_DIR / SCHEDULER_CONFIG).write_text(json.dumps(upmixer.scheduler_config, indent=2) + "\n")
     if upmixer.model_card:

@@ -31,7 +31,8 @@ def render_model_card(upmixer, training: dict | None = None, metrics_markdown: s
         f"{spatial.PARAM_HOP / spatial.MODEL_SAMPLE_RATE * 1000:g} ms; rendered onto the input's own spectrum "
         "(coherent part + decorrelated copy orthogonalised against the mid per tile).",
         f"- Sampler: diffusers {upmixer.scheduler_config.get('_class_name', 'DPMSolverMultistepScheduler')}, "
-        f"{upmixer.config.default_num_steps} steps, guidance {upmixer.config.default_guidance_scale}.", "",
+        f"{upmixer.config.default_num_steps} steps, guidance {upmixer.config.default_guidance_scale}, "
+        f"temperature {upmixer.config.default_temperature}.", "",
         "## Training data",
         training.get("data", "(not recorded)"), "",
         "## Training compute",

@@ -11,8 +11,10 @@ def _min_filter(x: torch.Tensor, width: int) -> torch.Tensor:
 
 
 def _mean_filter(x: torch.Tensor, width: int) -> torch.Tensor:
-    padded = torch.nn.functional.pad(x[None, None], (width // 2, width // 2), mode="replicate")
-    return torch.nn.functional.avg_pool1d(padded, width, stride=1)[0, 0]
+    """Centred running mean (edges repeated), from a float64 cumulative sum: O(T) whatever the width."""
+    padded = torch.nn.functional.pad(x[None, None], (width // 2, width // 2), mode="replicate")[0, 0]
+    total = torch.nn.functional.pad(padded.double().cumsum(0), (1, 0))
+    return ((total[width:] - total[:-width]) / width).to(x.dtype)
 
 
 def limit_side(mid: torch.Tensor, side: torch.Tensor, ceiling: float = 1.0) -> torch.Tensor:

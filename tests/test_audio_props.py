@@ -127,3 +127,13 @@ def test_upmix_fold_down_property(tiny_upmixer, seed, num_samples, sample_rate, 
     assert fold_error(stereo, mono) <= FOLD_TOL
     if np.abs(mono).max() <= 1:
         assert float(stereo.abs().max()) <= 1.0
+
+
+@pytest.mark.parametrize("num_samples,width", [(5, 5), (1000, 257), (30_001, 257)])
+def test_running_mean_matches_average_pooling(num_samples, width):
+    from m2s_gen.peak import _mean_filter
+
+    x = torch.rand(num_samples, generator=torch.Generator().manual_seed(num_samples))
+    padded = torch.nn.functional.pad(x[None, None], (width // 2, width // 2), mode="replicate")
+    expected = torch.nn.functional.avg_pool1d(padded, width, stride=1)[0, 0]
+    assert torch.allclose(_mean_filter(x, width), expected, atol=1e-6)

@@ -71,6 +71,29 @@ def test_several_files_to_a_folder(upmix, tmp_path, capsys):
     assert "3 written, 0 skipped, 0 failed" in capsys.readouterr().err
 
 
+def test_shards_split_a_batch_without_overlap(upmix, tmp_path, monkeypatch):
+    sources = [write_wav(tmp_path / f"{name}.wav", music_like(4_000, 16_000, seed=k), 16_000)
+               for k, name in enumerate(["a", "b", "c"])]
+    assert upmix(*sources, "-o", tmp_path / "s0", "--shard", "0/2") == 0
+    monkeypatch.setenv("RANK", "1")  # as `accelerate launch` / torchrun set them
+    monkeypatch.setenv("WORLD_SIZE", "2")
+    assert upmix(*sources, "-o", tmp_path / "s1") == 0
+    first, second = {p.name for p in (tmp_path / "s0").iterdir()}, {p.name for p in (tmp_path / "s1").iterdir()}
+    assert first == {"a.wav", "c.wav"} and second == {"b.wav"}
+
+
+def test_shard_helpers():
+    from m2s_gen.sharding import local_device, parse_shard, shard_from_environment
+
+    assert parse_shard("1/4") == (1, 4)
+    for bad in ["4/4", "x", "1/0", "-1/2"]:
+        with pytest.raises(ValueError):
+            parse_shard(bad)
+    assert shard_from_environment({}) == (0, 1)
+    assert shard_from_environment({"RANK": "3", "WORLD_SIZE": "4"}) == (3, 4)
+    assert local_device("cuda", {"LOCAL_RANK": "2"}) == "cuda:2" and local_device("cpu", {"LOCAL_RANK": "2"}) == "cpu"
+
+
 def test_a_folder_input(upmix, tmp_path):
     (tmp_path / "album").mkdir()
     write_wav(tmp_path / "album" / "one.wav", music_like(4_000, 8_000), 8_000)
@@ -127,6 +150,7 @@ def test_baseline(tmp_path, name):
     (["--width-db", "50"], "argument --width-db"),
     (["--steps", "0"], "argument --steps"),
     (["--guidance", "-1"], "argument --guidance"),
+    (["--shard", "2/2"], "argument --shard"),
     (["--temperature", "5"], "argument --temperature"),
     (["--bass-mono-hz", "-3"], "argument --bass-mono-hz"),
     (["--band-width", "4000:100:-3"], "argument --band-width"),

@@ -8,7 +8,6 @@ import pickle
 import shutil
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
@@ -109,10 +108,8 @@ def test_pickled_weights_in_place_of_safetensors_are_never_unpickled(tiny_model_
 def test_hostile_configs_fail_fast(tiny_model_dir, tmp_path, where, changes, match):
     folder = _copy(tiny_model_dir, tmp_path / "model")
     _edit_json(folder / where, **changes)
-    start = time.perf_counter()
     with pytest.raises(ModelLoadError, match=match):
         Upmixer.from_pretrained(folder)
-    assert time.perf_counter() - start < 5  # refused before anything big is allocated
 
 
 @pytest.mark.parametrize("content", [b"{not json", b"[1, 2]", b"[" * 50_000, b"\xff\xfe", b"1" * 5_000,
@@ -147,19 +144,17 @@ def test_missing_local_paths_are_not_sent_to_the_hub(name):
         Upmixer.from_pretrained(name)
 
 
-def test_offline_hub_miss_is_quick_and_names_the_model(tmp_path):
+def test_offline_hub_miss_names_the_model(tmp_path):
     """Run in a fresh process: huggingface_hub reads HF_HUB_OFFLINE when it is imported."""
     env = dict(os.environ, HF_HUB_OFFLINE="1", HF_HOME=str(tmp_path / "hf"), OMP_NUM_THREADS="1",
                PYTHONPATH=str(REPO))
     code = ("from m2s_gen import Upmixer, ModelLoadError\n"
             "try:\n    Upmixer.from_pretrained('nobody/no-such-model')\n"
             "except ModelLoadError as err:\n    print('ModelLoadError:', err)\n")
-    start = time.perf_counter()
     done = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr
     assert "ModelLoadError: nobody/no-such-model:" in done.stdout
     assert "offline" in done.stdout
-    assert time.perf_counter() - start < 60  # the import is most of it; no network wait
 
 
 def _official_checkpoint(folder: Path) -> str:

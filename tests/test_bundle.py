@@ -1,0 +1,52 @@
+"""training.bundle: sampler defaults, model card with the evaluation summary, fp16 weights."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from safetensors.torch import load_file
+
+from m2s_gen import Upmixer
+from training import bundle
+
+REPORT = """# Mono-to-stereo evaluation report
+
+## How it was made
+
+- command: `python -m evaluation.run --data d --systems model,mono --out r`
+
+## Summary (means over clips)
+
+| system | side log-mel distance (log10) |
+|---|---|
+| model | 0.4 |
+
+## Metrics
+"""
+
+
+def test_summary_table(tmp_path):
+    report = tmp_path / "report.md"
+    report.write_text(REPORT)
+    table = bundle.summary_table(report)
+    assert "| model | 0.4 |" in table and "python -m evaluation.run" in table and "## Metrics" not in table
+    report.write_text("# nothing here\n")
+    with pytest.raises(ValueError, match="Summary"):
+        bundle.summary_table(report)
+
+
+def test_bundle_round_trip(tiny_model_dir, tmp_path):
+    report = tmp_path / "report.md"
+    report.write_text(REPORT)
+    out = tmp_path / "bundled"
+    assert bundle.main(["--model", str(tiny_model_dir), "--out", str(out), "--steps", "3", "--temperature", "0.5", "--smooth-frames", "4",
+                        "--report", str(report), "--compute", "3 steps on a toaster"]) == 0
+    up = Upmixer.from_pretrained(out)
+    assert up.config.default_num_steps == 3 and up.config.default_temperature == 0.5
+    assert up.config.param_smooth_frames == 4
+    card = (out / "MODEL_CARD.md").read_text()
+    assert "3 steps on a toaster" in card and "| model | 0.4 |" in card and "temperature 0.5" in card
+    weights = [load_file(str(p)) for p in Path(out).rglob("*.safetensors")]
+    assert weights and all(t.dtype.is_floating_point is False or str(t.dtype) == "torch.float16"
+                           for w in weights for t in w.values())
+    assert not out.with_name("bundled.tmp").exists()
