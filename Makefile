@@ -85,5 +85,5 @@ demo: $(STAMP)
 	fi; \
 	mkdir -p $(dir $(DEMO_OUT)); \
 	$(VENV)/bin/m2s upmix "$$example" -o $(DEMO_OUT) --overwrite --seed 0 $$model; \
-	[ -z "$$model" ] || $(UNTRAINED_BANNER); \
+	[ -z "$$model" ] || { $(UNTRAINED_BANNER); }; \
 	echo "demo: $$example -> $(abspath $(DEMO_OUT)) (stereo; its (L+R)/2 is the input)"
