@@ -1,9 +1,11 @@
 """Reading and writing audio files: validated on the way in, atomic on the way out."""
 from __future__ import annotations
 
+import contextlib
 import os
 import tempfile
 from pathlib import Path
+from typing import Iterator
 
 import numpy as np
 import soundfile as sf
@@ -45,11 +47,11 @@ def output_format(path: str | Path) -> tuple[str, str]:
     return WRITE_FORMATS[suffix]
 
 
-def write_audio_atomic(path: str | Path, audio: np.ndarray, sample_rate: int) -> None:
-    """Write ``audio`` ``[C, T]`` to ``path`` through a temporary file in the same folder and a rename,
-    so ``path`` is either complete or untouched."""
+@contextlib.contextmanager
+def atomic_output(path: str | Path) -> Iterator[str]:
+    """Yield a temporary file name beside ``path``; when the block ends without an exception it is
+    renamed to ``path``, otherwise deleted: ``path`` is either complete or untouched."""
     path = Path(path)
-    fmt, subtype = output_format(path)
     folder = path.parent if str(path.parent) else Path(".")
     if not folder.is_dir():
         raise AudioFileError(f"{path}: output folder {folder} does not exist")
@@ -63,10 +65,19 @@ def write_audio_atomic(path: str | Path, audio: np.ndarray, sample_rate: int) ->
         umask = os.umask(0)
         os.umask(umask)
         os.chmod(tmp, 0o666 & ~umask)
-        sf.write(tmp, np.ascontiguousarray(audio.T), sample_rate, format=fmt, subtype=subtype)
+        yield tmp
         os.replace(tmp, path)
-    except BaseException as err:
+    except BaseException:
         Path(tmp).unlink(missing_ok=True)
-        if isinstance(err, RuntimeError):  # libsndfile refused, e.g. a rate FLAC cannot store
-            raise AudioFileError(f"{path}: cannot write ({getattr(err, 'error_string', err)})") from None
         raise
+
+
+def write_audio_atomic(path: str | Path, audio: np.ndarray, sample_rate: int) -> None:
+    """Write ``audio`` ``[C, T]`` to ``path`` through a temporary file in the same folder and a rename,
+    so ``path`` is either complete or untouched."""
+    fmt, subtype = output_format(path)
+    try:
+        with atomic_output(path) as tmp:
+            sf.write(tmp, np.ascontiguousarray(audio.T), sample_rate, format=fmt, subtype=subtype)
+    except RuntimeError as err:  # libsndfile refused, e.g. a rate FLAC cannot store
+        raise AudioFileError(f"{path}: cannot write ({getattr(err, 'error_string', err)})") from None

@@ -292,8 +292,6 @@ class Upmixer:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             stereo = self(mono, rate, **kwargs)
-        if stereo.ndim == 3:
-            raise ValueError("upmix_file writes one take; use num_takes=1")
         write_audio_atomic(out_path, stereo.numpy(), rate)
         return out_path
 

@@ -8,15 +8,13 @@ two outputs within the peak ceiling, so it is too. Memory depends on ``CHUNK_S``
 """
 from __future__ import annotations
 
-import os
-import tempfile
 from pathlib import Path
 from typing import Callable
 
 import numpy as np
 import soundfile as sf
 
-from .audio_io import AudioFileError, output_format
+from .audio_io import AudioFileError, atomic_output, output_format
 
 CHUNK_S = 300.0
 OVERLAP_S = 4.0
@@ -57,17 +55,8 @@ def stream_upmix(in_path: str | Path, out_path: str | Path, generate: Generate,
     chunk = max(1, int(round((CHUNK_S if chunk_s is None else chunk_s) * rate)))
     overlap = min(chunk // 2, int(round((OVERLAP_S if overlap_s is None else overlap_s) * rate)))
     fmt, subtype = output_format(out_path)
-    folder = out_path.parent if str(out_path.parent) else Path(".")
     try:
-        fd, tmp = tempfile.mkstemp(prefix=f".{out_path.name}.", suffix=".part", dir=folder)
-    except OSError as err:
-        raise AudioFileError(f"{out_path}: cannot write in {folder} ({err.strerror})") from None
-    os.close(fd)
-    try:
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(tmp, 0o666 & ~umask)
-        with sf.SoundFile(str(in_path)) as src, \
+        with atomic_output(out_path) as tmp, sf.SoundFile(str(in_path)) as src, \
                 sf.SoundFile(tmp, "w", rate, 2, format=fmt, subtype=subtype) as dst:
             pending = None  # the previous chunk's last `overlap` stereo samples, not yet written
             start, index = 0, 0
@@ -90,12 +79,8 @@ def stream_upmix(in_path: str | Path, out_path: str | Path, generate: Generate,
                     src.seek(start + block.shape[0] - keep)
                 start += block.shape[0] - keep
                 index += 1
-        os.replace(tmp, out_path)
-    except BaseException as err:
-        Path(tmp).unlink(missing_ok=True)
-        if isinstance(err, (sf.LibsndfileError, RuntimeError)):
-            raise AudioFileError(f"{in_path}: cannot upmix ({getattr(err, 'error_string', err)})") from None
-        raise
+    except (sf.LibsndfileError, RuntimeError) as err:
+        raise AudioFileError(f"{in_path}: cannot upmix ({getattr(err, 'error_string', err)})") from None
     return out_path
 
 
