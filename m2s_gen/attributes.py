@@ -23,7 +23,8 @@ HIGH_BAND_MIN_HZ = 4000.0
 _EPS = 1e-12
 
 
-def _band_masks(num_bands: int) -> tuple[torch.Tensor, torch.Tensor]:
+def band_masks(num_bands: int) -> tuple[torch.Tensor, torch.Tensor]:
+    """Boolean ``[num_bands]`` masks of the bands of ``low_width_db`` and of ``high_width_db``."""
     edges = spatial.band_edges_hz(num_bands)
     low = torch.tensor([hi <= LOW_BAND_MAX_HZ * 1.25 for _, hi in edges])
     high = torch.tensor([lo >= HIGH_BAND_MIN_HZ for lo, _ in edges])
@@ -36,7 +37,7 @@ def measure(params: torch.Tensor, mid_energy_db: torch.Tensor) -> torch.Tensor:
     ratio_db, coh_re, coh_im = params.float().chunk(3, dim=-2)
     e_mid = 10 ** (mid_energy_db.float() / 10)
     e_side = e_mid * 10 ** (ratio_db / 10)
-    low, high = _band_masks(ratio_db.shape[-2])
+    low, high = band_masks(ratio_db.shape[-2])
 
     def width(mask=None):
         em, es = (e_mid, e_side) if mask is None else (e_mid[..., mask, :], e_side[..., mask, :])

@@ -16,7 +16,7 @@ import torch
 from diffusers import DPMSolverMultistepScheduler
 from tqdm.auto import tqdm
 
-from . import attributes, features, prompts, spatial
+from . import attributes, features, prompts, spatial, steering
 from .smoothing import smooth_params
 from .audio_io import read_audio, write_audio_atomic
 from .peak import limit_side
@@ -122,10 +122,16 @@ class Upmixer:
         return mono.float()
 
     # 2. conditioning -----------------------------------------------------------------------
-    def _attribute_condition(self, prompt, width_db) -> tuple[torch.Tensor, torch.Tensor]:
+    @staticmethod
+    def _attribute_targets(prompt, width_db) -> dict[str, float]:
+        """Requested attributes in physical units: the prompt's words, then ``width_db`` over them."""
         targets = prompts.parse_prompt(prompt) if prompt else {}
         if width_db is not None:
             targets["width_db"] = float(width_db)
+        return targets
+
+    def _attribute_condition(self, prompt, width_db) -> tuple[torch.Tensor, torch.Tensor]:
+        targets = self._attribute_targets(prompt, width_db)
         names = list(attributes.ATTRIBUTE_NAMES)
         values = torch.zeros(len(names))
         mask = torch.zeros(len(names))
@@ -197,8 +203,9 @@ class Upmixer:
             seed = int(torch.randint(0, 2**31 - 1, (1,)))
         # 2. resample to the model rate
         mid = resample(mono, int(sample_rate), spatial.MODEL_SAMPLE_RATE)
+        targets = self._attribute_targets(prompt, width_db)
         takes = [self._side_at_model_rate(mid, attrs, mask, num_steps, guidance_scale, seed + 7919 * k, progress,
-                                          band_widths_db, temperature)
+                                          band_widths_db, temperature, targets)
                  for k in range(num_takes)]
         outputs = []
         for side in takes:
@@ -208,8 +215,8 @@ class Upmixer:
                 side = self._remove_bass(side, bass_mono_hz)
             side = resample(side, spatial.MODEL_SAMPLE_RATE, int(sample_rate))
             side = torch.nn.functional.pad(side, (0, max(0, mono.shape[-1] - side.shape[-1])))[: mono.shape[-1]]
-            if width_db is not None:
-                side = side * self._width_gain(mono, side, width_db)
+            if "width_db" in targets:  # from width_db or a prompt word
+                side = side * self._width_gain(mono, side, targets["width_db"])
             side = limit_side(mono, side)
             outputs.append(torch.stack([mono + side, mono - side]))
         return outputs[0] if num_takes == 1 else torch.stack(outputs)
@@ -236,7 +243,7 @@ class Upmixer:
         return out
 
     def _side_at_model_rate(self, mid, attrs, mask, num_steps, guidance_scale, seed, progress,
-                            band_widths_db=(), temperature=1.0) -> torch.Tensor:
+                            band_widths_db=(), temperature=1.0, targets=None) -> torch.Tensor:
         """Side ``[T]`` for ``mid`` ``[T]`` at the model rate, segment by segment."""
         seg_len = self.config.segment_frames * spatial.PARAM_HOP
         overlap = self.config.overlap_frames * spatial.PARAM_HOP
@@ -257,6 +264,8 @@ class Upmixer:
             # 5. render the side on the input's own spectrum
             mid_db = cond[:, -spatial.NUM_BANDS:].cpu() * features.MID_DB_SCALE + features.MID_DB_CENTRE
             params = smooth_params(params, mid_db, self.config.param_smooth_frames)
+            if targets:  # meet the requested attributes exactly (guidance only leans towards them)
+                params = torch.stack([steering.meet_attributes(p, db, targets) for p, db in zip(params, mid_db)])
             if band_widths_db:
                 params = torch.stack([spatial.set_band_widths(p, db, band_widths_db) for p, db in zip(params, mid_db)])
             for (s, e), seg, p in zip(group, segs, params):

@@ -29,7 +29,8 @@ VOCABULARY: dict[str, tuple[str, dict[str, float]]] = {
                                                                "high_width_db": -2.5}),
     "diffuse": ("side decorrelated from the mid", {"coherence": 0.05}),
     "static": ("a stereo image that stays put", {"movement_db": 1.5}),
-    "ping-pong": ("a moving image that swings from side to side", {"movement_db": 7.0, "coherence": 0.6}),
+    "ping-pong": ("a moving image that swings from side to side", {"movement_db": 7.0, "coherence": 0.6,
+                                                                              "width_db": -6.0}),
 }
 _SEPARATORS = re.compile(r"\s*(?:,|;|\+|\band\b)\s*")
 
