@@ -32,7 +32,6 @@ from m2s_gen import features, spatial
 from m2s_gen.peak import limit_side
 from m2s_gen.resample import resample
 from m2s_gen.segments import overlap_add, plan_segments
-from m2s_gen.smoothing import smooth_params
 
 from ._common import add_model_arguments, load_model, machine_info, music_like, parameter_counts
 
@@ -76,7 +75,9 @@ def _staged_upmix(up, mono: torch.Tensor, sample_rate: int, timer: StageTimer, *
         num_steps = num_steps or up.config.default_num_steps
         guidance_scale = up.config.default_guidance_scale if guidance_scale is None else guidance_scale
         temperature = up.config.default_temperature
+        num_draws = up.config.default_num_draws
         attrs, mask = up._attribute_condition(prompt, None)
+        targets = up._attribute_targets(prompt, None)
         mid = resample(mono, int(sample_rate), spatial.MODEL_SAMPLE_RATE)
     # _side_at_model_rate
     seg_len = up.config.segment_frames * spatial.PARAM_HOP
@@ -92,10 +93,10 @@ def _staged_upmix(up, mono: torch.Tensor, sample_rate: int, timer: StageTimer, *
             segs = torch.stack([torch.nn.functional.pad(mid[s:e], (0, length - (e - s))) for s, e in group])
             cond = features.mono_conditioning(up.codec, segs.to(up.device), up.config.latent_scale)
         with timer("sampler (all steps)"):
-            params = up._sample(cond, attrs, mask, num_steps, guidance_scale, generator, temperature)
+            draws = up._sample(cond.repeat_interleave(num_draws, 0), attrs, mask, num_steps, guidance_scale,
+                               generator, temperature)
         with timer("render"):
-            mid_db = cond[:, -spatial.NUM_BANDS:].cpu() * features.MID_DB_SCALE + features.MID_DB_CENTRE
-            params = smooth_params(params, mid_db, up.config.param_smooth_frames)
+            params = up._images(draws, cond, targets)
             for (s, e), seg, p in zip(group, segs, params):
                 sides.append(spatial.render_side(seg, p, seed=seed)[: e - s])
     with timer("render"):
@@ -103,6 +104,8 @@ def _staged_upmix(up, mono: torch.Tensor, sample_rate: int, timer: StageTimer, *
     with timer("resample out + limiter"):
         side = resample(side, spatial.MODEL_SAMPLE_RATE, int(sample_rate))
         side = torch.nn.functional.pad(side, (0, max(0, mono.shape[-1] - side.shape[-1])))[: mono.shape[-1]]
+        if "width_db" in targets:  # a prompt word's width, met at the output as in Upmixer.__call__
+            side = side * up._width_gain(mono, side, targets["width_db"])
         side = limit_side(mono, side)
         stereo = torch.stack([mono + side, mono - side])
     return stereo

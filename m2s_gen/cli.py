@@ -36,7 +36,7 @@ AUDIO_SUFFIXES = frozenset({".wav", ".flac", ".ogg", ".oga", ".opus", ".mp3", ".
 # subcommand -> (module, what it is): their remaining argv is forwarded to ``module.main(argv)``
 FORWARDED = {"evaluate": ("evaluation.run", "score systems on evaluation clips"),
              "train": ("training.train", "train a model")}
-_MODEL_ONLY = ("prompt", "width_db", "bass_mono_hz", "band_width", "steps", "guidance", "temperature", "model")
+_MODEL_ONLY = ("prompt", "width_db", "bass_mono_hz", "band_width", "steps", "guidance", "temperature", "draws", "model")
 
 
 class CliError(Exception):
@@ -79,6 +79,9 @@ def get_parser() -> argparse.ArgumentParser:
     style.add_argument("--guidance", type=float, metavar="G", help="guidance scale (default: the model's)")
     style.add_argument("--temperature", type=float, metavar="T",
                        help="0..2: how far a take may stray from the most typical image (default: the model's)")
+    style.add_argument("--draws", type=int, metavar="K",
+                       help="diffusion draws averaged into the take, 1..64: 1 is the most varied, more the most "
+                            "plausible (default: the model's)")
     upmix.add_argument("--seed", type=int, metavar="N", help="same seed, same output (default: random)")
     upmix.add_argument("--model", metavar="NAME_OR_PATH",
                        help="a saved model folder or a Hugging Face hub id (default: the bundled model)")
@@ -183,7 +186,7 @@ def _check_model_options(args: argparse.Namespace) -> None:
         if args.prompt:
             parse_prompt(args.prompt)
         Upmixer.check_inputs(torch.zeros(1), 48_000, args.width_db, args.steps, args.guidance,
-                             args.bass_mono_hz, 1, args.temperature)
+                             args.bass_mono_hz, 1, args.temperature, args.draws)
         Upmixer._check_band_widths(args.band_width)
     except ValueError as err:
         raise CliError(f"argument {_option_of(str(err))}: {err}", exit_code=2) from None
@@ -198,7 +201,7 @@ def _check_model_options(args: argparse.Namespace) -> None:
 def _option_of(message: str) -> str:
     """The CLI option a pipeline ``ValueError`` is about (its message starts with the argument name)."""
     names = {"width_db": "--width-db", "num_steps": "--steps", "guidance_scale": "--guidance",
-             "bass_mono_hz": "--bass-mono-hz", "temperature": "--temperature", "band_widths_db": "--band-width", "prompt": "--prompt"}
+             "bass_mono_hz": "--bass-mono-hz", "temperature": "--temperature", "num_draws": "--draws", "band_widths_db": "--band-width", "prompt": "--prompt"}
     return next((flag for key, flag in names.items() if message.startswith(key)), "value")
 
 
@@ -240,7 +243,7 @@ def _model(args: argparse.Namespace, progress: bool):
         raise CliError(f"--device {args.device}: {' '.join(str(err).split())}") from None
     options = dict(prompt=args.prompt, width_db=args.width_db, bass_mono_hz=args.bass_mono_hz,
                    band_widths_db=args.band_width, num_steps=args.steps, guidance_scale=args.guidance,
-                   temperature=args.temperature, seed=args.seed, progress=progress)
+                   temperature=args.temperature, num_draws=args.draws, seed=args.seed, progress=progress)
 
     def generate(mono, sample_rate):
         with warnings.catch_warnings():

@@ -15,6 +15,7 @@ import torch
 from safetensors.torch import load_file, save_file
 
 from . import attributes
+from .spatial import NUM_BANDS
 from .codec import SeanetCodec, load_official_encodec_48khz
 from .denoiser import SpatialDenoiser
 from .pipeline import Upmixer, UpmixerConfig
@@ -36,7 +37,9 @@ _DENOISER_LIMITS = {"param_channels": (3, 768), "cond_channels": (1, 4096), "num
 _CODEC_LIMITS = {"sample_rate": (48_000, 48_000), "channels": (2, 2), "latent_dim": (1, 1024),
                  "n_filters": (1, 256), "lstm_layers": (0, 8)}
 _UPMIXER_LIMITS = {"segment_frames": (8, 4096), "overlap_frames": (0, 1024), "batch_segments": (1, 64),
-                   "default_num_steps": (1, 1000), "param_smooth_frames": (1, 64)}
+                   "default_num_steps": (1, 1000), "param_smooth_frames": (1, 64),
+                   "default_num_draws": (1, 64)}
+_CALIBRATION_LIMITS = {"ratio_offset_db": (-40.0, 40.0), "coherence_scale": (0.0, 10.0)}
 
 
 class ModelLoadError(ValueError):
@@ -106,6 +109,13 @@ def _upmixer_config(path: Path) -> UpmixerConfig:
         raise ModelLoadError(f"{path}: codec must be a string, got {config.codec!r}")
     if config.attribute_names != list(attributes.ATTRIBUTE_NAMES):
         raise ModelLoadError(f"{path}: attribute_names must be {list(attributes.ATTRIBUTE_NAMES)}")
+    for key, (low, high) in _CALIBRATION_LIMITS.items():
+        values = getattr(config, key)
+        if values is None:
+            continue
+        if not (isinstance(values, list) and len(values) == NUM_BANDS and all(
+                isinstance(v, (int, float)) and not isinstance(v, bool) and low <= v <= high for v in values)):
+            raise ModelLoadError(f"{path}: {key} must be null or {NUM_BANDS} numbers in [{low}, {high}]")
     return config
 
 

@@ -16,7 +16,7 @@ import torch
 from diffusers import DPMSolverMultistepScheduler
 from tqdm.auto import tqdm
 
-from . import attributes, features, prompts, spatial, steering
+from . import attributes, features, posterior, prompts, spatial, steering
 from .smoothing import smooth_params
 from .audio_io import read_audio, write_audio_atomic
 from .peak import limit_side
@@ -39,6 +39,9 @@ class UpmixerConfig:
     default_guidance_scale: float = 1.5
     default_temperature: float = 1.0  # initial-noise scale: 0 = the model's most typical image
     param_smooth_frames: int = 1  # energy-domain smoothing of the sampled parameters (frames of 40 ms)
+    default_num_draws: int = 1  # diffusion draws averaged into one take (posterior.consensus); 1 = one draw
+    ratio_offset_db: list[float] | None = None  # per-band calibration of the side-to-mid ratio (training.calibrate)
+    coherence_scale: list[float] | None = None  # per-band calibration of the coherence magnitude
     attribute_names: list[str] = field(default_factory=lambda: list(attributes.ATTRIBUTE_NAMES))
     codec: str = "codec"  # subfolder with our SeanetCodec, or "official:<folder>"
     format_version: int = 1
@@ -87,7 +90,7 @@ class Upmixer:
     # 1. check inputs -----------------------------------------------------------------------
     @staticmethod
     def check_inputs(mono, sample_rate, width_db, num_steps, guidance_scale, bass_mono_hz, num_takes,
-                     temperature=None) -> None:
+                     temperature=None, num_draws=None) -> None:
         if not isinstance(sample_rate, (int, np.integer)) or not 1_000 <= sample_rate <= 768_000:
             raise ValueError(f"sample_rate must be an integer in [1000, 768000] Hz, got {sample_rate!r}")
         if mono.ndim != 1:
@@ -108,6 +111,9 @@ class Upmixer:
             raise ValueError(f"bass_mono_hz must be in [0, 2000] Hz, got {bass_mono_hz}")
         if not 1 <= num_takes <= 64:
             raise ValueError(f"num_takes must be in [1, 64], got {num_takes}")
+        if num_draws is not None and (isinstance(num_draws, bool) or not isinstance(num_draws, (int, np.integer))
+                                      or not 1 <= num_draws <= 64):
+            raise ValueError(f"num_draws must be an integer in [1, 64], got {num_draws!r}")
 
     @staticmethod
     def _as_mono(audio) -> torch.Tensor:
@@ -181,7 +187,7 @@ class Upmixer:
     def __call__(self, mono, sample_rate: int, *, prompt: str | None = None, width_db: float | None = None,
                  bass_mono_hz: float | None = None, band_widths_db=None, num_steps: int | None = None,
                  guidance_scale: float | None = None, temperature: float | None = None, seed: int | None = None,
-                 num_takes: int = 1, progress: bool = False) -> torch.Tensor:
+                 num_takes: int = 1, num_draws: int | None = None, progress: bool = False) -> torch.Tensor:
         """Upmix ``mono`` ``[T]`` at ``sample_rate`` Hz -> stereo ``[2, T]`` float32 (``[num_takes, 2, T]``
         when ``num_takes > 1``), with ``(L + R) / 2 == mono``.
 
@@ -190,10 +196,14 @@ class Upmixer:
         bass_mono_hz: remove the side below this frequency. seed: same seed, same output.
         temperature: 0..2, how far a take may stray from the most typical image (default: the model's).
         band_widths_db: ``[(low_hz, high_hz, width_db), ...]``: the side-to-mid ratio of those bands.
+        num_draws: diffusion draws averaged into each take (default: the model's); 1 gives a single
+            draw, the most varied image, more give the middle of what the model finds plausible.
         """
         # 1. check inputs
         mono = self._as_mono(mono)
-        self.check_inputs(mono, sample_rate, width_db, num_steps, guidance_scale, bass_mono_hz, num_takes, temperature)
+        self.check_inputs(mono, sample_rate, width_db, num_steps, guidance_scale, bass_mono_hz, num_takes, temperature,
+                          num_draws)
+        num_draws = num_draws or self.config.default_num_draws
         temperature = self.config.default_temperature if temperature is None else temperature
         num_steps = num_steps or self.config.default_num_steps
         guidance_scale = self.config.default_guidance_scale if guidance_scale is None else guidance_scale
@@ -205,7 +215,7 @@ class Upmixer:
         mid = resample(mono, int(sample_rate), spatial.MODEL_SAMPLE_RATE)
         targets = self._attribute_targets(prompt, width_db)
         takes = [self._side_at_model_rate(mid, attrs, mask, num_steps, guidance_scale, seed + 7919 * k, progress,
-                                          band_widths_db, temperature, targets)
+                                          band_widths_db, temperature, targets, num_draws)
                  for k in range(num_takes)]
         outputs = []
         for side in takes:
@@ -243,7 +253,7 @@ class Upmixer:
         return out
 
     def _side_at_model_rate(self, mid, attrs, mask, num_steps, guidance_scale, seed, progress,
-                            band_widths_db=(), temperature=1.0, targets=None) -> torch.Tensor:
+                            band_widths_db=(), temperature=1.0, targets=None, num_draws=1) -> torch.Tensor:
         """Side ``[T]`` for ``mid`` ``[T]`` at the model rate, segment by segment."""
         seg_len = self.config.segment_frames * spatial.PARAM_HOP
         overlap = self.config.overlap_frames * spatial.PARAM_HOP
@@ -259,20 +269,31 @@ class Upmixer:
             segs = torch.stack([torch.nn.functional.pad(mid[s:e], (0, length - (e - s))) for s, e in group])
             # 3. mono conditioning (codec latents + band energies)
             cond = features.mono_conditioning(self.codec, segs.to(self.device), self.config.latent_scale)
-            # 4. diffusion sampling of the spatial latent
-            params = self._sample(cond, attrs, mask, num_steps, guidance_scale, generator, temperature)
-            # 5. render the side on the input's own spectrum
-            mid_db = cond[:, -spatial.NUM_BANDS:].cpu() * features.MID_DB_SCALE + features.MID_DB_CENTRE
-            params = smooth_params(params, mid_db, self.config.param_smooth_frames)
-            if targets:  # meet the requested attributes exactly (guidance only leans towards them)
-                params = torch.stack([steering.meet_attributes(p, db, targets) for p, db in zip(params, mid_db)])
-            if band_widths_db:
-                params = torch.stack([spatial.set_band_widths(p, db, band_widths_db) for p, db in zip(params, mid_db)])
+            # 4. diffusion sampling of the spatial latent: num_draws per segment, in one batch
+            draws = self._sample(cond.repeat_interleave(num_draws, 0), attrs, mask, num_steps, guidance_scale,
+                                 generator, temperature)
+            # 5. one calibrated image per segment, then render the side on the input's own spectrum
+            params = self._images(draws, cond, targets, band_widths_db)
             for (s, e), seg, p in zip(group, segs, params):
                 sides.append(spatial.render_side(seg, p, seed=seed)[: e - s])
             bar.update(len(group))
         bar.close()
         return overlap_add(sides, windows, mid.shape[-1])
+
+    def _images(self, draws: torch.Tensor, cond: torch.Tensor, targets=None, band_widths_db=()) -> torch.Tensor:
+        """Spatial images ``[S, 3B, N]`` of ``S`` segments from their draws ``[S * K, 3B, N]`` (``K`` per
+        segment, consecutive) and conditioning ``cond`` ``[S, C, N]``: consensus of the draws, the model's
+        calibration, smoothing, then the requested attributes and band widths met exactly."""
+        mid_db = cond[:, -spatial.NUM_BANDS:].cpu() * features.MID_DB_SCALE + features.MID_DB_CENTRE
+        draws = draws.reshape(cond.shape[0], -1, *draws.shape[1:])
+        params = torch.stack([posterior.consensus(d, db) for d, db in zip(draws, mid_db)])
+        params = posterior.apply_calibration(params, self.config.ratio_offset_db, self.config.coherence_scale)
+        params = smooth_params(params, mid_db, self.config.param_smooth_frames)
+        if targets:  # meet the requested attributes exactly (guidance only leans towards them)
+            params = torch.stack([steering.meet_attributes(p, db, targets) for p, db in zip(params, mid_db)])
+        if band_widths_db:
+            params = torch.stack([spatial.set_band_widths(p, db, band_widths_db) for p, db in zip(params, mid_db)])
+        return params
 
     def upmix_file(self, in_path: str | Path, out_path: str | Path, **kwargs) -> Path:
         """Upmix an audio file (any format soundfile reads) to WAV/FLAC at the input's sample rate.

@@ -152,6 +152,7 @@ def test_baseline(tmp_path, name):
     (["--guidance", "-1"], "argument --guidance"),
     (["--shard", "2/2"], "argument --shard"),
     (["--temperature", "5"], "argument --temperature"),
+    (["--draws", "0"], "argument --draws"),
     (["--bass-mono-hz", "-3"], "argument --bass-mono-hz"),
     (["--band-width", "4000:100:-3"], "argument --band-width"),
     (["--band-width", "100:4000:30"], "argument --band-width"),

@@ -104,6 +104,10 @@ def test_pickled_weights_in_place_of_safetensors_are_never_unpickled(tiny_model_
     (UPMIXER_CONFIG, dict(default_guidance_scale="x"), "default_guidance_scale"),
     (UPMIXER_CONFIG, dict(default_temperature=9), "default_temperature"),
     (UPMIXER_CONFIG, dict(attribute_names=["width_db"]), "attribute_names"),
+    (UPMIXER_CONFIG, dict(default_num_draws=0), "default_num_draws"),
+    (UPMIXER_CONFIG, dict(ratio_offset_db=[0.0] * 5), "ratio_offset_db"),
+    (UPMIXER_CONFIG, dict(ratio_offset_db=[1e9] * 32), "ratio_offset_db"),
+    (UPMIXER_CONFIG, dict(coherence_scale=["x"] * 32), "coherence_scale"),
 ])
 def test_hostile_configs_fail_fast(tiny_model_dir, tmp_path, where, changes, match):
     folder = _copy(tiny_model_dir, tmp_path / "model")

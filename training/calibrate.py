@@ -1,0 +1,111 @@
+"""Fit the sampler's per-band calibration on clips of the training packages, write it to the model.
+
+python -m training.calibrate --model m2s_gen/default_model --data data/prepared --clips 80 --draws 8
+
+For each clip (10 s, the ``train`` split: the validation packages stay unseen), the model's
+consensus of ``--draws`` draws is compared with the clip's own spatial parameters:
+
+- ``ratio_offset_db[b]`` = -median over clips of (model band width - true band width), dB;
+- ``coherence_scale[b]`` = sqrt(median over clips of true / model coherent share of the side).
+
+Both go into ``upmixer_config.json`` (with ``default_num_draws``); the weights are not touched.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from pathlib import Path
+
+import numpy as np
+import torch
+from tqdm.auto import tqdm
+
+from m2s_gen import Upmixer, features, posterior, spatial
+from m2s_gen.loading import UPMIXER_CONFIG
+from m2s_gen.resample import resample
+
+
+def coherent_share(params: torch.Tensor, mid_energy_db: torch.Tensor) -> torch.Tensor:
+    """Per band ``[B]``: the side-energy-weighted mean of ``|coh|^2`` over the window."""
+    num_bands = params.shape[-2] // 3
+    e_side = 10 ** (mid_energy_db.double() / 10) * 10 ** (params[:num_bands].double() / 10)
+    coh2 = params[num_bands:2 * num_bands].double() ** 2 + params[2 * num_bands:].double() ** 2
+    return ((e_side * coh2).sum(-1) / e_side.sum(-1).clamp(min=1e-30)).float()
+
+
+@torch.inference_mode()
+def clip_errors(up: Upmixer, mono: np.ndarray, side: np.ndarray, sample_rate: int, draws: int,
+                seed: int) -> tuple[torch.Tensor, torch.Tensor]:
+    """(model - true band width ``[B]`` dB, true / model coherent share ``[B]``) of one clip."""
+    mid = resample(torch.as_tensor(mono, dtype=torch.float32), sample_rate, spatial.MODEL_SAMPLE_RATE)
+    true_side = resample(torch.as_tensor(side, dtype=torch.float32), sample_rate, spatial.MODEL_SAMPLE_RATE)
+    cond = features.mono_conditioning(up.codec, mid[None].to(up.device), up.config.latent_scale)
+    attrs, mask = up._attribute_condition(None, None)
+    sampled = up._sample(cond.repeat_interleave(draws, 0), attrs, mask, up.config.default_num_steps,
+                         up.config.default_guidance_scale, torch.Generator().manual_seed(seed),
+                         up.config.default_temperature)
+    mid_db = cond[0, -spatial.NUM_BANDS:].cpu() * features.MID_DB_SCALE + features.MID_DB_CENTRE
+    image = posterior.consensus(sampled, mid_db)
+    truth = spatial.analyze(mid, true_side)
+    width_error = posterior.band_widths_db(image, mid_db) - posterior.band_widths_db(truth, mid_db)
+    share_ratio = coherent_share(truth, mid_db) / coherent_share(image, mid_db).clamp(min=1e-6)
+    return width_error, share_ratio
+
+
+def fit(up: Upmixer, clips, draws: int, progress: bool = True) -> dict:
+    """Calibration fields of ``upmixer_config.json`` fitted on ``clips`` (uncalibrated model)."""
+    up.config.ratio_offset_db, up.config.coherence_scale = None, None
+    errors, ratios = [], []
+    for index, clip in enumerate(tqdm(clips, desc="calibrate", unit="clip", disable=not progress)):
+        side = 0.5 * (clip.reference[0].astype(np.float64) - clip.reference[1])
+        error, ratio = clip_errors(up, clip.mono, side, clip.sample_rate, draws, seed=index)
+        errors.append(error)
+        ratios.append(ratio)
+    if not errors:
+        raise ValueError("no clips to calibrate on")
+    offset = -torch.stack(errors).median(0).values
+    scale = torch.stack(ratios).median(0).values.clamp(0.0, 100.0).sqrt()
+    return {"default_num_draws": draws,
+            "ratio_offset_db": [round(float(v), 3) for v in offset.clamp(-40, 40)],
+            "coherence_scale": [round(float(v), 4) for v in scale.clamp(0, 10)]}
+
+
+def write_config(model: Path, values: dict) -> None:
+    """Merge ``values`` into ``model/upmixer_config.json`` (written to a temporary file, then renamed)."""
+    path = model / UPMIXER_CONFIG
+    config = json.loads(path.read_text())
+    config.update(values)
+    tmp = path.with_suffix(".json.tmp")
+    tmp.write_text(json.dumps(config, indent=2) + "\n")
+    os.replace(tmp, path)
+    Upmixer.from_pretrained(model)  # it must still load
+
+
+def main(argv: list[str] | None = None) -> int:
+    from evaluation.clips import load_clips
+
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--model", required=True, type=Path, help="a save_pretrained folder (updated in place)")
+    parser.add_argument("--data", required=True, help="prepared data (training.data.prepare) or a folder of stereo files")
+    parser.add_argument("--split", default="train", help="dataset split to fit on (never the validation one)")
+    parser.add_argument("--clips", type=int, default=80, help="clips of 10 s, one per track")
+    parser.add_argument("--draws", type=int, default=8, help="draws per consensus (also the new default)")
+    parser.add_argument("--quiet", action="store_true")
+    args = parser.parse_args(argv)
+    if not 1 <= args.draws <= 64:
+        parser.error(f"--draws must be in [1, 64], got {args.draws}")
+    torch.manual_seed(0)
+    up = Upmixer.from_pretrained(args.model)
+    clips = load_clips(args.data, split=args.split, max_clips=args.clips, clips_per_track=1)
+    values = fit(up, clips, args.draws, progress=not args.quiet)
+    write_config(args.model, values)
+    print(f"calibrated {args.model} on {len(clips)} clips of split {args.split!r}: "
+          f"ratio offset {min(values['ratio_offset_db']):+.1f}..{max(values['ratio_offset_db']):+.1f} dB, "
+          f"coherence scale {min(values['coherence_scale']):.2f}..{max(values['coherence_scale']):.2f}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
