@@ -18,6 +18,24 @@ from .metrics import band_icc, side_mid_coherence, side_to_mid_db
 WIDTH_TARGETS_DB = (-20.0, -15.0, -10.0, -6.0, -3.0)
 LOW_BAND_HZ = 200.0
 HIGH_BAND_HZ = 4000.0
+MOVEMENT_FRAME_S = 0.2
+MOVEMENT_LOUD_DB = -40.0  # frames this far below the loudest are left out of the movement
+
+#: What each word means, as a comparison of measured attributes that must hold:
+#: (word, attribute, other word, least difference word - other). "(none)" is the output with no prompt.
+PROMPT_CHECKS: tuple[tuple[str, str, str, float], ...] = (
+    ("very wide", "width_db", "narrow", 6.0),
+    ("wide", "width_db", "natural", 3.0),
+    ("natural", "width_db", "narrow", 3.0),
+    ("narrow", "width_db", "mono", 6.0),
+    ("wide bass", "low_width_db", "mono bass", 15.0),
+    ("(none)", "low_width_db", "mono bass", 10.0),
+    ("bright", "high_width_db", "(none)", 3.0),
+    ("hard-panned", "coherence", "ambient", 0.3),
+    ("vintage", "coherence", "diffuse", 0.3),
+    ("(none)", "coherence", "hall", 0.1),
+    ("ping-pong", "movement_db", "static", 1.0),
+)
 
 System = Callable[..., np.ndarray]
 
@@ -49,7 +67,39 @@ def measure_attributes(stereo: np.ndarray, sample_rate: int) -> dict[str, float]
         "high_width_db": side_to_mid_db(stereo, sample_rate, HIGH_BAND_HZ, None),
         "icc": float(np.nanmean(icc)) if np.any(np.isfinite(icc)) else float("nan"),
         "coherence": side_mid_coherence(stereo, sample_rate),
+        "movement_db": width_movement_db(stereo, sample_rate),
     }
+
+
+def width_movement_db(stereo: np.ndarray, sample_rate: int, frame_s: float = MOVEMENT_FRAME_S) -> float:
+    """Std over 0.2 s frames of the broadband S/M in dB (frames within 40 dB of the loudest): how much
+    the width moves over time. NaN when fewer than two frames are loud."""
+    stereo = np.asarray(stereo, dtype=np.float64)
+    frame = max(1, int(round(frame_s * sample_rate)))
+    count = stereo.shape[-1] // frame
+    if count < 2:
+        return float("nan")
+    blocks = stereo[:, : count * frame].reshape(2, count, frame)
+    e_mid = np.sum((0.5 * (blocks[0] + blocks[1])) ** 2, axis=-1)
+    e_side = np.sum((0.5 * (blocks[0] - blocks[1])) ** 2, axis=-1)
+    loud = e_mid > e_mid.max() * 10 ** (MOVEMENT_LOUD_DB / 10)
+    if loud.sum() < 2:
+        return float("nan")
+    width = 10 * np.log10(np.maximum(e_side[loud], 1e-30) / e_mid[loud])
+    return float(np.std(np.maximum(width, -60.0)))
+
+
+def check_prompts(rows: list[dict], checks=PROMPT_CHECKS) -> list[dict]:
+    """Each of ``checks`` whose two words were measured: the difference and whether it holds."""
+    by_word = {row["prompt"]: row for row in rows}
+    out = []
+    for word, name, other, least in checks:
+        if word not in by_word or other not in by_word or name not in by_word[word]:
+            continue
+        difference = by_word[word][name] - by_word[other][name]
+        out.append({"word": word, "attribute": name, "other": other, "least": least,
+                    "difference": float(difference), "holds": bool(difference >= least)})
+    return out
 
 
 def measure_width_control(system: System, clips: Sequence[Clip], targets_db: Sequence[float] = WIDTH_TARGETS_DB, seed: int = 0) -> list[dict]:
@@ -100,6 +150,7 @@ def measure_controllability(system: System, clips: Sequence[Clip], seed: int = 0
         return result
     try:
         result["prompts"] = measure_prompt_control(system, clips, vocabulary, seed=seed)
+        result["checks"] = check_prompts(result["prompts"])
     except TypeError as error:  # a system without a prompt argument
         result["note"] = f"prompts not measured: {error}"
     return result
@@ -116,12 +167,22 @@ def controllability_markdown(name: str, result: dict) -> str:
     lines.append("")
     if result["prompts"]:
         lines += [f"### {name}: prompt words (means over clips)", "",
-                  "| prompt | targets | width dB | < 200 Hz width dB | > 4 kHz width dB | mean ICC | side-mid coherence |",
-                  "|---|---|---|---|---|---|---|"]
+                  "| prompt | targets | width dB | < 200 Hz width dB | > 4 kHz width dB | mean ICC | side-mid coherence "
+                  "| width movement dB |",
+                  "|---|---|---|---|---|---|---|---|"]
         for row in result["prompts"]:
             targets = ", ".join(f"{k} {v:g}" for k, v in row["targets"].items()) or "–"
             lines.append(f"| {row['prompt']} | {targets} | {row['width_db']:.2f} | {row['low_width_db']:.2f} "
-                         f"| {row['high_width_db']:.2f} | {row['icc']:.3f} | {row['coherence']:.3f} |")
+                         f"| {row['high_width_db']:.2f} | {row['icc']:.3f} | {row['coherence']:.3f} "
+                         f"| {row.get('movement_db', float('nan')):.2f} |")
+        lines.append("")
+    if result.get("checks"):
+        held = sum(c["holds"] for c in result["checks"])
+        lines += [f"### {name}: do the words mean what they say? ({held} of {len(result['checks'])} hold)", "",
+                  "| check | measured difference | holds |", "|---|---|---|"]
+        for c in result["checks"]:
+            lines.append(f"| {c['attribute']}: {c['word']} - {c['other']} >= {c['least']:g} "
+                         f"| {c['difference']:+.2f} | {'yes' if c['holds'] else 'NO'} |")
         lines.append("")
     if result["note"]:
         lines += [f"_{result['note']}_", ""]

@@ -32,7 +32,10 @@ def render_model_card(upmixer, training: dict | None = None, metrics_markdown: s
         "(coherent part + decorrelated copy orthogonalised against the mid per tile).",
         f"- Sampler: diffusers {upmixer.scheduler_config.get('_class_name', 'DPMSolverMultistepScheduler')}, "
         f"{upmixer.config.default_num_steps} steps, guidance {upmixer.config.default_guidance_scale}, "
-        f"temperature {upmixer.config.default_temperature}.", "",
+        f"temperature {upmixer.config.default_temperature}; each take is the consensus of "
+        f"{upmixer.config.default_num_draws} draw(s) (`m2s_gen/posterior.py`)"
+        + ("; per-band calibration of the ratio and coherence fitted on training-package clips "
+           "(`training/calibrate.py`)." if upmixer.config.ratio_offset_db is not None else "."), "",
         "## Training data",
         training.get("data", "(not recorded)"), "",
         "## Training compute",
@@ -44,8 +47,11 @@ def render_model_card(upmixer, training: dict | None = None, metrics_markdown: s
         "speech and very old recordings with noise are out of its training distribution.",
         "- The side is built from the input's own spectrum: sources that are mixed together in the mono "
         "cannot be separated and panned apart; the model decides width, coherence and movement per band.",
-        "- Width control is met exactly on the broadband ratio; prompts steer the measured attributes "
-        "and are approximate.", "",
+        "- Width control is met exactly on the broadband ratio. Prompt words are met exactly on the "
+        "generated parameters (width, low/high-band width, coherence, movement); the coherence measured on "
+        "the output is close to, not exactly, the word's target.",
+        "- On the validation packages it is better than every DSP baseline on the headline metrics, but by "
+        "less than the 20% the project aims for: see the Evaluation table.", "",
         "## Publishing",
         "`Upmixer.save_pretrained(folder)` writes this card with the weights (safetensors + JSON only); "
         "`Upmixer.push_to_hub('org/name')` uploads them (needs a Hugging Face token).", "",

@@ -31,6 +31,8 @@ def set_coherence(params: torch.Tensor, mid_energy_db: torch.Tensor, target: flo
     mag = torch.sqrt(coh_re**2 + coh_im**2).detach()
     if float(mag.max()) <= 1e-6:  # no phase to scale: start from an in-phase (panned) copy
         coh_re, mag = torch.full_like(coh_re, 1e-3), torch.full_like(mag, 1e-3)
+    if target > _measured(params, mid_energy_db, "coherence"):
+        coh_re, coh_im = _panned(coh_re, mag, mid_energy_db)
 
     def scaled(factor: float) -> torch.Tensor:
         new_mag = (mag * factor).clamp(max=1.0)
@@ -45,6 +47,16 @@ def set_coherence(params: torch.Tensor, mid_energy_db: torch.Tensor, target: flo
         else:
             high = middle
     return scaled(0.5 * (low + high))
+
+
+def _panned(coh_re: torch.Tensor, mag: torch.Tensor, mid_energy_db: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    """Coherences ``[B, N]`` of the same magnitudes made real, with one sign per band for the whole
+    segment (the sign of the band's energy-weighted mean): a panned source stays on its side, so a
+    coherent share asked for is also heard, and measured, over longer tiles."""
+    weight = 10 ** (mid_energy_db.double() / 10)
+    side = torch.sign((coh_re.double() * weight).sum(-1, keepdim=True))
+    side = torch.where(side == 0, torch.ones_like(side), side).to(coh_re.dtype)
+    return side * mag, torch.zeros_like(mag)
 
 
 def set_movement(params: torch.Tensor, mid_energy_db: torch.Tensor, target_db: float) -> torch.Tensor:

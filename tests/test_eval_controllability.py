@@ -38,6 +38,31 @@ def test_width_and_prompts_are_measured():
     assert by_word["narrow"]["targets"] == {"width_db": -15.0}
     table = controllability_markdown("fake", result)
     assert "| -20 | -20.00 |" in table and "| narrow | width_db -15 |" in table
+    assert all(np.isfinite(row["movement_db"]) for row in result["prompts"])
+
+
+def test_prompt_checks_compare_words():
+    from evaluation.controllability import check_prompts
+
+    rows = [{"prompt": "narrow", "width_db": -15.0}, {"prompt": "very wide", "width_db": -2.0},
+            {"prompt": "wide", "width_db": -9.0}]
+    checks = check_prompts(rows, [("very wide", "width_db", "narrow", 6.0), ("wide", "width_db", "narrow", 7.0),
+                                  ("hall", "coherence", "wide", 0.1)])
+    assert [(c["word"], c["holds"]) for c in checks] == [("very wide", True), ("wide", False)]
+    assert checks[0]["difference"] == 13.0
+    table = controllability_markdown("x", {"num_clips": 1, "width": [], "prompts": None, "note": "", "checks": checks})
+    assert "(1 of 2 hold)" in table and "| NO |" in table
+
+
+def test_width_movement_tells_a_moving_image_from_a_static_one():
+    from evaluation.controllability import width_movement_db
+
+    rng = np.random.default_rng(1)
+    mid = rng.standard_normal(SR * 4)
+    steady = np.stack([mid + 0.3 * mid[::-1], mid - 0.3 * mid[::-1]])
+    swing = 0.3 * (1 + 0.9 * np.sin(2 * np.pi * 0.5 * np.arange(mid.size) / SR))
+    moving = np.stack([mid + swing * mid[::-1], mid - swing * mid[::-1]])
+    assert width_movement_db(steady, SR) < 0.5 < 3.0 < width_movement_db(moving, SR)
 
 
 def test_system_without_prompt_is_noted():
