@@ -51,7 +51,10 @@ def render_model_card(upmixer, training: dict | None = None, metrics_markdown: s
         "generated parameters (width, low/high-band width, coherence, movement); the coherence measured on "
         "the output is close to, not exactly, the word's target.",
         "- On the validation packages it is better than every DSP baseline on the headline metrics, but by "
-        "less than the 20% the project aims for: see the Evaluation table.", "",
+        "less than the 20% the project aims for: see the Evaluation table.",
+        "- The width of the lowest octaves is guessed from mostly orchestral training music, which has wide "
+        "bass; pop, rock and electronic mixes usually keep the bass mono: use `bass_mono_hz` or the prompt "
+        "`mono bass` for them.", "",
         "## Publishing",
         "`Upmixer.save_pretrained(folder)` writes this card with the weights (safetensors + JSON only); "
         "`Upmixer.push_to_hub('org/name')` uploads them (needs a Hugging Face token).", "",

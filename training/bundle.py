@@ -41,6 +41,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--temperature", type=float, help="default sampler temperature")
     parser.add_argument("--smooth-frames", type=int, help="energy-domain smoothing of the sampled parameters")
     parser.add_argument("--batch-segments", type=int, help="segments per sampler batch (1 is fastest on a CPU)")
+    parser.add_argument("--draws", type=int, help="default diffusion draws per take (m2s_gen.posterior.consensus)")
     parser.add_argument("--report", type=Path, help="evaluation report.md whose summary goes into the card")
     parser.add_argument("--data", help="model card: training data")
     parser.add_argument("--compute", help="model card: training compute")
@@ -56,6 +57,8 @@ def main(argv: list[str] | None = None) -> int:
         up.config.param_smooth_frames = args.smooth_frames
     if args.batch_segments is not None:
         up.config.batch_segments = args.batch_segments
+    if args.draws is not None:
+        up.config.default_num_draws = args.draws
     facts = {"data": args.data or "(not recorded)", "compute": args.compute or "(not recorded)"}
     up.model_card = render_model_card(up, facts, summary_table(args.report) if args.report else "")
     out = Path(args.out)
