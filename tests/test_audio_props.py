@@ -4,7 +4,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 import torch
-from conftest import FOLD_TOL, fold_error
+from conftest import FOLD_TOL, fold_error, music_like
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -137,3 +137,21 @@ def test_running_mean_matches_average_pooling(num_samples, width):
     padded = torch.nn.functional.pad(x[None, None], (width // 2, width // 2), mode="replicate")
     expected = torch.nn.functional.avg_pool1d(padded, width, stride=1)[0, 0]
     assert torch.allclose(_mean_filter(x, width), expected, atol=1e-6)
+
+
+def test_rendered_side_has_the_energy_its_parameters_ask_for():
+    """The decorrelated part is built frame by frame; the renderer must not lose its energy in the
+    overlap-add: a fully diffuse side at -6 dB comes out at -6 dB, like a coherent one."""
+    import torch
+
+    from m2s_gen import spatial
+
+    mid = torch.from_numpy(music_like(4 * 48_000, 48_000, seed=8))
+    frames = spatial.num_param_frames(mid.shape[-1])
+    for coherence in (0.0, 0.9):
+        params = torch.cat([torch.full((spatial.NUM_BANDS, frames), -6.0),
+                            torch.full((spatial.NUM_BANDS, frames), coherence),
+                            torch.zeros(spatial.NUM_BANDS, frames)])
+        side = spatial.render_side(mid, params, seed=1)
+        width_db = 10 * torch.log10(side.double().pow(2).sum() / mid.double().pow(2).sum())
+        assert abs(float(width_db) + 6.0) < 0.5, (coherence, float(width_db))  # 7 dB short before the fix
