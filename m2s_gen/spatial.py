@@ -203,21 +203,29 @@ def _restore_energy(spec: torch.Tensor, want: torch.Tensor, num_samples: int, nu
     return have_spec * gain[..., band_of_bin(num_bands).to(spec.device), :]
 
 
+def set_rows_width(params: torch.Tensor, mid_energy_db: torch.Tensor, rows: torch.Tensor,
+                   width_db: float) -> torch.Tensor:
+    """Shift the side-to-mid ratios of the bands in ``rows`` (bool ``[B]``) of ``params`` ``[3B, N]``
+    so that together they have the energy ratio ``width_db`` over the segment (``mid_energy_db``
+    ``[B, N]`` weighs the tiles). No rows, or no energy in them: unchanged."""
+    num_bands = params.shape[-2] // 3
+    e_mid = 10 ** (mid_energy_db[rows].double() / 10)
+    e_side = (e_mid * 10 ** (params[:num_bands][rows].double() / 10)).sum()
+    if float(e_side) <= 0 or float(e_mid.sum()) <= 0:
+        return params
+    out = params.clone()
+    gain_db = width_db - 10 * torch.log10(e_side / e_mid.sum())
+    out[:num_bands][rows] = (params[:num_bands][rows].double() + gain_db).float()
+    return out
+
+
 def set_band_widths(params: torch.Tensor, mid_energy_db: torch.Tensor,
                     band_widths_db: list[tuple[float, float, float]]) -> torch.Tensor:
     """Shift the side-to-mid ratios of ``params`` ``[3B, N]`` so that, for each
     ``(low_hz, high_hz, width_db)``, the bands whose centre lies in ``[low_hz, high_hz)`` have the
     energy ratio ``width_db`` over the segment (``mid_energy_db`` ``[B, N]`` weighs the tiles)."""
-    params = params.clone()
     num_bands = params.shape[-2] // 3
     centres = torch.tensor([(lo + hi) / 2 for lo, hi in band_edges_hz(num_bands)])
-    e_mid = 10 ** (mid_energy_db.double() / 10)
     for low_hz, high_hz, width_db in band_widths_db:
-        rows = torch.nonzero((centres >= low_hz) & (centres < high_hz)).flatten()
-        if len(rows) == 0:
-            continue
-        ratio = params[rows].double()
-        e_side = (e_mid[rows] * 10 ** (ratio / 10)).sum()
-        now_db = 10 * torch.log10(e_side / e_mid[rows].sum().clamp(min=1e-20))
-        params[rows] = (ratio + (width_db - now_db)).float()
-    return params
+        params = set_rows_width(params, mid_energy_db, (centres >= low_hz) & (centres < high_hz), width_db)
+    return params.clone()

@@ -89,27 +89,13 @@ def meet_attributes(params: torch.Tensor, mid_energy_db: torch.Tensor, targets: 
     kept = torch.zeros_like(low)
     for name, rows in (("low_width_db", low), ("high_width_db", high)):
         if name in targets:
-            out = _set_rows_width(out, mid_energy_db, rows, float(targets[name]))
+            out = spatial.set_rows_width(out, mid_energy_db, rows, float(targets[name]))
             kept |= rows
     if "width_db" in targets:
         out = shift_broadband_width(out, mid_energy_db, float(targets["width_db"]), kept)
     out = spatial.clamp_params(out)
     if "coherence" in targets:  # last: it weighs tiles by the side energy that the steps above set
         out = set_coherence(out, mid_energy_db, float(targets["coherence"]))
-    return out
-
-
-def _set_rows_width(params: torch.Tensor, mid_energy_db: torch.Tensor, rows: torch.Tensor,
-                    width_db: float) -> torch.Tensor:
-    """Shift the ratios of the bands in ``rows`` (bool ``[B]``) so that together they have ``width_db``."""
-    num_bands = params.shape[-2] // 3
-    e_mid = 10 ** (mid_energy_db[rows].double() / 10)
-    e_side = (e_mid * 10 ** (params[:num_bands][rows].double() / 10)).sum()
-    if float(e_side) <= 0 or float(e_mid.sum()) <= 0:
-        return params
-    out = params.clone()
-    gain_db = width_db - 10 * torch.log10(e_side / e_mid.sum())
-    out[:num_bands][rows] = (params[:num_bands][rows].double() + gain_db).float()
     return out
 
 
