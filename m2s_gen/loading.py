@@ -39,7 +39,8 @@ _CODEC_LIMITS = {"sample_rate": (48_000, 48_000), "channels": (2, 2), "latent_di
 _UPMIXER_LIMITS = {"segment_frames": (8, 4096), "overlap_frames": (0, 1024), "batch_segments": (1, 64),
                    "default_num_steps": (1, 1000), "param_smooth_frames": (1, 64),
                    "default_num_draws": (1, 64)}
-_CALIBRATION_LIMITS = {"ratio_offset_db": (-40.0, 40.0), "coherence_scale": (0.0, 10.0)}
+_CALIBRATION_LIMITS = {"ratio_offset_db": (-40.0, 40.0), "coherence_scale": (0.0, 10.0),
+                       "band_level_profile_db": (-40.0, 10.0)}
 
 
 class ModelLoadError(ValueError):
@@ -105,6 +106,9 @@ def _upmixer_config(path: Path) -> UpmixerConfig:
     temperature = config.default_temperature
     if isinstance(temperature, bool) or not isinstance(temperature, (int, float)) or not 0 <= temperature <= 2:
         raise ModelLoadError(f"{path}: default_temperature must be a number in [0, 2]")
+    anchor = config.band_level_anchor
+    if isinstance(anchor, bool) or not isinstance(anchor, (int, float)) or not 0 <= anchor <= 1:
+        raise ModelLoadError(f"{path}: band_level_anchor must be a number in [0, 1]")
     if not isinstance(config.codec, str):
         raise ModelLoadError(f"{path}: codec must be a string, got {config.codec!r}")
     if config.attribute_names != list(attributes.ATTRIBUTE_NAMES):

@@ -42,6 +42,8 @@ class UpmixerConfig:
     default_num_draws: int = 1  # diffusion draws averaged into one take (posterior.consensus); 1 = one draw
     ratio_offset_db: list[float] | None = None  # per-band calibration of the side-to-mid ratio (training.calibrate)
     coherence_scale: list[float] | None = None  # per-band calibration of the coherence magnitude
+    band_level_profile_db: list[float] | None = None  # typical width per band (training.calibrate)
+    band_level_anchor: float = 0.0  # 0..1: how far each band's level is moved to that profile
     attribute_names: list[str] = field(default_factory=lambda: list(attributes.ATTRIBUTE_NAMES))
     codec: str = "codec"  # subfolder with our SeanetCodec, or "official:<folder>"
     format_version: int = 1
@@ -283,11 +285,14 @@ class Upmixer:
     def _images(self, draws: torch.Tensor, cond: torch.Tensor, targets=None, band_widths_db=()) -> torch.Tensor:
         """Spatial images ``[S, 3B, N]`` of ``S`` segments from their draws ``[S * K, 3B, N]`` (``K`` per
         segment, consecutive) and conditioning ``cond`` ``[S, C, N]``: consensus of the draws, the model's
-        calibration, smoothing, then the requested attributes and band widths met exactly."""
+        calibration and band-level anchoring, smoothing, then the requested attributes and band widths met exactly."""
         mid_db = cond[:, -spatial.NUM_BANDS:].cpu() * features.MID_DB_SCALE + features.MID_DB_CENTRE
         draws = draws.reshape(cond.shape[0], -1, *draws.shape[1:])
         params = torch.stack([posterior.consensus(d, db) for d, db in zip(draws, mid_db)])
         params = posterior.apply_calibration(params, self.config.ratio_offset_db, self.config.coherence_scale)
+        params = torch.stack([posterior.anchor_band_levels(p, db, self.config.band_level_profile_db,
+                                                           self.config.band_level_anchor)
+                              for p, db in zip(params, mid_db)])
         params = smooth_params(params, mid_db, self.config.param_smooth_frames)
         if targets:  # meet the requested attributes exactly (guidance only leans towards them)
             params = torch.stack([steering.meet_attributes(p, db, targets) for p, db in zip(params, mid_db)])

@@ -9,6 +9,12 @@ mean); ``K = 1`` returns the draw itself, the most varied take.
 :func:`apply_calibration` then removes the sampler's measured bias: a per-band offset of the
 side-to-mid ratio and a per-band scale of the coherence magnitude, fitted on clips of the *training*
 packages by :mod:`training.calibrate` and saved in ``upmixer_config.json``.
+
+:func:`anchor_band_levels` finally moves each band's level over the segment towards a fixed
+profile (the typical width of each band in the training music), keeping the model's course over
+time and its coherence: on packages it never saw, the model's per-recording band levels turned out
+to carry no information about the real ones (training/RESULTS.md), while how the side moves and
+which part of it is panned still comes from the model.
 """
 from __future__ import annotations
 
@@ -62,4 +68,20 @@ def apply_calibration(params: torch.Tensor, ratio_offset_db: list[float] | None,
         scale = torch.tensor(coherence_scale, dtype=out.dtype)[:, None]
         out[..., num_bands:2 * num_bands, :] *= scale
         out[..., 2 * num_bands:, :] *= scale
+    return spatial.clamp_params(out)
+
+
+def anchor_band_levels(params: torch.Tensor, mid_energy_db: torch.Tensor, profile_db: list[float] | None,
+                       weight: float) -> torch.Tensor:
+    """``params`` ``[..., 3B, N]`` with each band's width over the window (:func:`band_widths_db`,
+    weighted by ``mid_energy_db`` ``[..., B, N]``) moved ``weight`` of the way (0..1, in dB) to
+    ``profile_db`` ``[B]``; every frame of a band is shifted alike, so the course over time and the
+    coherences are kept. ``profile_db`` None or ``weight`` 0: unchanged."""
+    if profile_db is None or weight <= 0:
+        return params
+    num_bands = params.shape[-2] // 3
+    now = band_widths_db(params, mid_energy_db).double()
+    shift = float(weight) * (torch.tensor(profile_db, dtype=torch.float64) - now)
+    out = params.clone()
+    out[..., :num_bands, :] += shift.to(out.dtype)[..., None]
     return spatial.clamp_params(out)

@@ -108,6 +108,9 @@ def test_pickled_weights_in_place_of_safetensors_are_never_unpickled(tiny_model_
     (UPMIXER_CONFIG, dict(ratio_offset_db=[0.0] * 5), "ratio_offset_db"),
     (UPMIXER_CONFIG, dict(ratio_offset_db=[1e9] * 32), "ratio_offset_db"),
     (UPMIXER_CONFIG, dict(coherence_scale=["x"] * 32), "coherence_scale"),
+    (UPMIXER_CONFIG, dict(band_level_profile_db=[20.0] * 32), "band_level_profile_db"),
+    (UPMIXER_CONFIG, dict(band_level_anchor=1.5), "band_level_anchor"),
+    (UPMIXER_CONFIG, dict(band_level_anchor=True), "band_level_anchor"),
 ])
 def test_hostile_configs_fail_fast(tiny_model_dir, tmp_path, where, changes, match):
     folder = _copy(tiny_model_dir, tmp_path / "model")

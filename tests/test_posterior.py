@@ -59,6 +59,41 @@ def test_calibration_shifts_ratios_and_scales_coherence():
     assert torch.allclose(out[B:], 0.5 * params[B:], atol=1e-6)
 
 
+def test_anchoring_sets_band_levels_and_keeps_the_course_over_time():
+    draws, mid_db = _draws(1)
+    params = spatial.clamp_params(draws[0])
+    profile = [-12.0 + 0.2 * b for b in range(B)]
+    assert torch.equal(posterior.anchor_band_levels(params, mid_db, None, 1.0), params)
+    assert torch.equal(posterior.anchor_band_levels(params, mid_db, profile, 0.0), params)
+    full = posterior.anchor_band_levels(params, mid_db, profile, 1.0)
+    assert torch.allclose(posterior.band_widths_db(full, mid_db), torch.tensor(profile), atol=0.05)
+    # every frame of a band moves alike, the coherences are untouched
+    moved = full[:B] - params[:B]
+    assert torch.allclose(moved, moved[:, :1].expand_as(moved), atol=1e-4)
+    assert torch.equal(full[B:], params[B:])
+    half = posterior.anchor_band_levels(params, mid_db, profile, 0.5)
+    before = posterior.band_widths_db(params, mid_db)
+    assert torch.allclose(posterior.band_widths_db(half, mid_db), (before + torch.tensor(profile)) / 2, atol=0.05)
+
+
+def test_anchoring_through_the_upmixer(tiny_upmixer):
+    mono = music_like(48_000, 16_000, seed=5)
+    config = tiny_upmixer.config
+    try:
+        config.band_level_profile_db, config.band_level_anchor = [-30.0] * B, 1.0
+        narrow = tiny_upmixer(mono, 16_000, seed=1, num_steps=2)
+        config.band_level_profile_db = [-6.0] * B
+        wide = tiny_upmixer(mono, 16_000, seed=1, num_steps=2)
+    finally:
+        config.band_level_profile_db, config.band_level_anchor = None, 0.0
+    def side_db(stereo):
+        side = (stereo[0] - stereo[1]).numpy() / 2
+        return 10 * np.log10(np.mean(side**2) / np.mean(np.square(mono)))
+
+    assert side_db(narrow) < -24 and -10 < side_db(wide) < -2
+    assert fold_error(narrow, mono) <= FOLD_TOL and fold_error(wide, mono) <= FOLD_TOL
+
+
 def test_num_draws_through_the_upmixer(tiny_upmixer):
     mono = music_like(24_000, 16_000, seed=2)
     one = tiny_upmixer(mono, 16_000, seed=4, num_steps=2, num_draws=1)
@@ -90,10 +125,12 @@ def test_calibrate_fits_and_writes_a_loadable_model(tiny_model_dir, tmp_path):
     assert values["default_num_draws"] == 2
     assert len(values["ratio_offset_db"]) == B and len(values["coherence_scale"]) == B
     assert all(np.isfinite(values["ratio_offset_db"])) and min(values["coherence_scale"]) >= 0
+    assert len(values["band_level_profile_db"]) == B and values["band_level_anchor"] == 1.0
+    assert all(-40.0 <= v <= 10.0 for v in values["band_level_profile_db"])
     calibrate.write_config(folder, values)
     config = json.loads((folder / UPMIXER_CONFIG).read_text())
     assert config["ratio_offset_db"] == values["ratio_offset_db"]
     reloaded = Upmixer.from_pretrained(folder)
-    assert reloaded.config.default_num_draws == 2
+    assert reloaded.config.default_num_draws == 2 and reloaded.config.band_level_anchor == 1.0
     stereo = reloaded(clips[0].mono, 16_000, seed=0, num_steps=2)
     assert fold_error(stereo, clips[0].mono) <= FOLD_TOL

@@ -6,9 +6,12 @@ For each clip (10 s, the ``train`` split: the validation packages stay unseen), 
 consensus of ``--draws`` draws is compared with the clip's own spatial parameters:
 
 - ``ratio_offset_db[b]`` = -median over clips of (model band width - true band width), dB;
-- ``coherence_scale[b]`` = sqrt(median over clips of true / model coherent share of the side).
+- ``coherence_scale[b]`` = sqrt(median over clips of true / model coherent share of the side);
+- ``band_level_profile_db[b]`` = median over clips of the true band width, dB (clipped at -40), the
+  profile each band's level is moved to by ``band_level_anchor`` (``--level-anchor``, default 1:
+  the model's per-recording band levels do not carry over to unseen packages, training/RESULTS.md).
 
-Both go into ``upmixer_config.json`` (with ``default_num_draws``); the weights are not touched.
+All go into ``upmixer_config.json`` (with ``default_num_draws``); the weights are not touched.
 """
 from __future__ import annotations
 
@@ -37,8 +40,9 @@ def coherent_share(params: torch.Tensor, mid_energy_db: torch.Tensor) -> torch.T
 
 @torch.inference_mode()
 def clip_errors(up: Upmixer, mono: np.ndarray, side: np.ndarray, sample_rate: int, draws: int,
-                seed: int) -> tuple[torch.Tensor, torch.Tensor]:
-    """(model - true band width ``[B]`` dB, true / model coherent share ``[B]``) of one clip."""
+                seed: int) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+    """(model - true band width ``[B]`` dB, true / model coherent share ``[B]``, true band width
+    ``[B]`` dB) of one clip."""
     mid = resample(torch.as_tensor(mono, dtype=torch.float32), sample_rate, spatial.MODEL_SAMPLE_RATE)
     true_side = resample(torch.as_tensor(side, dtype=torch.float32), sample_rate, spatial.MODEL_SAMPLE_RATE)
     cond = features.mono_conditioning(up.codec, mid[None].to(up.device), up.config.latent_scale)
@@ -49,27 +53,32 @@ def clip_errors(up: Upmixer, mono: np.ndarray, side: np.ndarray, sample_rate: in
     mid_db = cond[0, -spatial.NUM_BANDS:].cpu() * features.MID_DB_SCALE + features.MID_DB_CENTRE
     image = posterior.consensus(sampled, mid_db)
     truth = spatial.analyze(mid, true_side)
-    width_error = posterior.band_widths_db(image, mid_db) - posterior.band_widths_db(truth, mid_db)
+    true_width = posterior.band_widths_db(truth, mid_db)
+    width_error = posterior.band_widths_db(image, mid_db) - true_width
     share_ratio = coherent_share(truth, mid_db) / coherent_share(image, mid_db).clamp(min=1e-6)
-    return width_error, share_ratio
+    return width_error, share_ratio, true_width
 
 
-def fit(up: Upmixer, clips, draws: int, progress: bool = True) -> dict:
+def fit(up: Upmixer, clips, draws: int, level_anchor: float = 1.0, progress: bool = True) -> dict:
     """Calibration fields of ``upmixer_config.json`` fitted on ``clips`` (uncalibrated model)."""
     up.config.ratio_offset_db, up.config.coherence_scale = None, None
-    errors, ratios = [], []
+    errors, ratios, widths = [], [], []
     for index, clip in enumerate(tqdm(clips, desc="calibrate", unit="clip", disable=not progress)):
         side = 0.5 * (clip.reference[0].astype(np.float64) - clip.reference[1])
-        error, ratio = clip_errors(up, clip.mono, side, clip.sample_rate, draws, seed=index)
+        error, ratio, width = clip_errors(up, clip.mono, side, clip.sample_rate, draws, seed=index)
         errors.append(error)
         ratios.append(ratio)
+        widths.append(width)
     if not errors:
         raise ValueError("no clips to calibrate on")
     offset = -torch.stack(errors).median(0).values
     scale = torch.stack(ratios).median(0).values.clamp(0.0, 100.0).sqrt()
+    profile = torch.stack(widths).clamp(-40.0, 10.0).median(0).values
     return {"default_num_draws": draws,
             "ratio_offset_db": [round(float(v), 3) for v in offset.clamp(-40, 40)],
-            "coherence_scale": [round(float(v), 4) for v in scale.clamp(0, 10)]}
+            "coherence_scale": [round(float(v), 4) for v in scale.clamp(0, 10)],
+            "band_level_profile_db": [round(float(v), 3) for v in profile],
+            "band_level_anchor": float(level_anchor)}
 
 
 def write_config(model: Path, values: dict) -> None:
@@ -92,18 +101,24 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--split", default="train", help="dataset split to fit on (never the validation one)")
     parser.add_argument("--clips", type=int, default=80, help="clips of 10 s, one per track")
     parser.add_argument("--draws", type=int, default=8, help="draws per consensus (also the new default)")
+    parser.add_argument("--level-anchor", type=float, default=1.0,
+                        help="0..1: how far each band's level is moved to the training profile (1: all the way)")
     parser.add_argument("--quiet", action="store_true")
     args = parser.parse_args(argv)
     if not 1 <= args.draws <= 64:
         parser.error(f"--draws must be in [1, 64], got {args.draws}")
+    if not 0.0 <= args.level_anchor <= 1.0:
+        parser.error(f"--level-anchor must be in [0, 1], got {args.level_anchor}")
     torch.manual_seed(0)
     up = Upmixer.from_pretrained(args.model)
     clips = load_clips(args.data, split=args.split, max_clips=args.clips, clips_per_track=1)
-    values = fit(up, clips, args.draws, progress=not args.quiet)
+    values = fit(up, clips, args.draws, args.level_anchor, progress=not args.quiet)
     write_config(args.model, values)
     print(f"calibrated {args.model} on {len(clips)} clips of split {args.split!r}: "
           f"ratio offset {min(values['ratio_offset_db']):+.1f}..{max(values['ratio_offset_db']):+.1f} dB, "
-          f"coherence scale {min(values['coherence_scale']):.2f}..{max(values['coherence_scale']):.2f}")
+          f"coherence scale {min(values['coherence_scale']):.2f}..{max(values['coherence_scale']):.2f}, "
+          f"band level profile {min(values['band_level_profile_db']):+.1f}..{max(values['band_level_profile_db']):+.1f} dB "
+          f"(anchor {values['band_level_anchor']:g})")
     return 0
 
 
