@@ -35,6 +35,7 @@ AUDIO_SUFFIXES = frozenset({".wav", ".flac", ".ogg", ".oga", ".opus", ".mp3", ".
                             ".au", ".snd", ".caf", ".w64", ".rf64", ".wv"})
 # subcommand -> (module, what it is): their remaining argv is forwarded to ``module.main(argv)``
 FORWARDED = {"evaluate": ("evaluation.run", "score systems on evaluation clips"),
+             "bounds": ("evaluation.bounds", "hindsight oracles of the metrics beside a quality bar"),
              "train": ("training.train", "train a model")}
 _MODEL_ONLY = ("prompt", "width_db", "bass_mono_hz", "band_width", "steps", "guidance", "temperature", "draws", "model")
 

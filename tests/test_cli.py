@@ -201,7 +201,8 @@ def test_bad_model_path_is_one_line(tmp_path, capsys):
     assert capsys.readouterr().err == f"m2s: error: {tmp_path / 'nope'}: no such model folder (a hub id looks like 'org/name')\n"
 
 
-@pytest.mark.parametrize("command,module", [("evaluate", "evaluation.run"), ("train", "training.train")])
+@pytest.mark.parametrize("command,module", [("evaluate", "evaluation.run"), ("bounds", "evaluation.bounds"),
+                                            ("train", "training.train")])
 def test_forwarded_commands(monkeypatch, command, module):
     seen = []
     fake = types.ModuleType(module)
