@@ -40,7 +40,7 @@ _UPMIXER_LIMITS = {"segment_frames": (8, 4096), "overlap_frames": (0, 1024), "ba
                    "default_num_steps": (1, 1000), "param_smooth_frames": (1, 64),
                    "default_num_draws": (1, 64)}
 _CALIBRATION_LIMITS = {"ratio_offset_db": (-40.0, 40.0), "coherence_scale": (0.0, 10.0),
-                       "band_level_profile_db": (-40.0, 10.0)}
+                       "band_level_profile_db": (-40.0, 10.0), "band_level_flux_slope_db": (-10.0, 10.0)}
 
 
 class ModelLoadError(ValueError):

@@ -37,7 +37,10 @@ def render_model_card(upmixer, training: dict | None = None, metrics_markdown: s
         + ("; per-band calibration of the ratio and coherence fitted on training-package clips "
            "(`training/calibrate.py`)" if upmixer.config.ratio_offset_db is not None else "")
         + (f"; each band's level moved {upmixer.config.band_level_anchor:g} of the way to the training "
-           "music's typical width of that band, the course over time and the coherence left to the model."
+           "music's typical width of that band"
+           + (" (below 180 Hz, narrower the more the bass level moves: `m2s_gen/level_profile.py`)"
+              if upmixer.config.band_level_flux_slope_db is not None else "")
+           + ", the course over time and the coherence left to the model."
            if upmixer.config.band_level_profile_db is not None and upmixer.config.band_level_anchor > 0 else "."), "",
         "## Training data",
         training.get("data", "(not recorded)"), "",

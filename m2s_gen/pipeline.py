@@ -16,7 +16,7 @@ import torch
 from diffusers import DPMSolverMultistepScheduler
 from tqdm.auto import tqdm
 
-from . import attributes, features, posterior, prompts, spatial, steering
+from . import attributes, features, level_profile, posterior, prompts, spatial, steering
 from .smoothing import smooth_params
 from .audio_io import read_audio, write_audio_atomic
 from .peak import limit_side
@@ -43,6 +43,7 @@ class UpmixerConfig:
     ratio_offset_db: list[float] | None = None  # per-band calibration of the side-to-mid ratio (training.calibrate)
     coherence_scale: list[float] | None = None  # per-band calibration of the coherence magnitude
     band_level_profile_db: list[float] | None = None  # typical width per band (training.calibrate)
+    band_level_flux_slope_db: list[float] | None = None  # its change per dB of bass movement (level_profile)
     band_level_anchor: float = 0.0  # 0..1: how far each band's level is moved to that profile
     attribute_names: list[str] = field(default_factory=lambda: list(attributes.ATTRIBUTE_NAMES))
     codec: str = "codec"  # subfolder with our SeanetCodec, or "official:<folder>"
@@ -290,9 +291,11 @@ class Upmixer:
         draws = draws.reshape(cond.shape[0], -1, *draws.shape[1:])
         params = torch.stack([posterior.consensus(d, db) for d, db in zip(draws, mid_db)])
         params = posterior.apply_calibration(params, self.config.ratio_offset_db, self.config.coherence_scale)
-        params = torch.stack([posterior.anchor_band_levels(p, db, self.config.band_level_profile_db,
-                                                           self.config.band_level_anchor)
-                              for p, db in zip(params, mid_db)])
+        if self.config.band_level_profile_db is not None:
+            profile = level_profile.profile_db(mid_db, self.config.band_level_profile_db,
+                                               self.config.band_level_flux_slope_db)
+            params = torch.stack([posterior.anchor_band_levels(p, db, prof, self.config.band_level_anchor)
+                                  for p, db, prof in zip(params, mid_db, profile)])
         params = smooth_params(params, mid_db, self.config.param_smooth_frames)
         if targets:  # meet the requested attributes exactly (guidance only leans towards them)
             params = torch.stack([steering.meet_attributes(p, db, targets) for p, db in zip(params, mid_db)])

@@ -71,17 +71,17 @@ def apply_calibration(params: torch.Tensor, ratio_offset_db: list[float] | None,
     return spatial.clamp_params(out)
 
 
-def anchor_band_levels(params: torch.Tensor, mid_energy_db: torch.Tensor, profile_db: list[float] | None,
-                       weight: float) -> torch.Tensor:
+def anchor_band_levels(params: torch.Tensor, mid_energy_db: torch.Tensor,
+                       profile_db: list[float] | torch.Tensor | None, weight: float) -> torch.Tensor:
     """``params`` ``[..., 3B, N]`` with each band's width over the window (:func:`band_widths_db`,
     weighted by ``mid_energy_db`` ``[..., B, N]``) moved ``weight`` of the way (0..1, in dB) to
-    ``profile_db`` ``[B]``; every frame of a band is shifted alike, so the course over time and the
+    ``profile_db`` ``[B]`` (or ``[..., B]``, e.g. :func:`m2s_gen.level_profile.profile_db`); every frame of a band is shifted alike, so the course over time and the
     coherences are kept. ``profile_db`` None or ``weight`` 0: unchanged."""
     if profile_db is None or weight <= 0:
         return params
     num_bands = params.shape[-2] // 3
     now = band_widths_db(params, mid_energy_db).double()
-    shift = float(weight) * (torch.tensor(profile_db, dtype=torch.float64) - now)
+    shift = float(weight) * (torch.as_tensor(profile_db, dtype=torch.float64) - now)
     out = params.clone()
     out[..., :num_bands, :] += shift.to(out.dtype)[..., None]
     return spatial.clamp_params(out)

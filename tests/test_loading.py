@@ -110,6 +110,7 @@ def test_pickled_weights_in_place_of_safetensors_are_never_unpickled(tiny_model_
     (UPMIXER_CONFIG, dict(coherence_scale=["x"] * 32), "coherence_scale"),
     (UPMIXER_CONFIG, dict(band_level_profile_db=[20.0] * 32), "band_level_profile_db"),
     (UPMIXER_CONFIG, dict(band_level_anchor=1.5), "band_level_anchor"),
+    (UPMIXER_CONFIG, dict(band_level_flux_slope_db=[-20.0] * 32), "band_level_flux_slope_db"),
     (UPMIXER_CONFIG, dict(band_level_anchor=True), "band_level_anchor"),
 ])
 def test_hostile_configs_fail_fast(tiny_model_dir, tmp_path, where, changes, match):

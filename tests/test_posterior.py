@@ -84,13 +84,15 @@ def test_anchoring_through_the_upmixer(tiny_upmixer):
         narrow = tiny_upmixer(mono, 16_000, seed=1, num_steps=2)
         config.band_level_profile_db = [-6.0] * B
         wide = tiny_upmixer(mono, 16_000, seed=1, num_steps=2)
+        config.band_level_flux_slope_db = [-10.0] * B  # any movement of the bass narrows every band
+        sloped = tiny_upmixer(mono, 16_000, seed=1, num_steps=2)
     finally:
-        config.band_level_profile_db, config.band_level_anchor = None, 0.0
+        config.band_level_profile_db, config.band_level_anchor, config.band_level_flux_slope_db = None, 0.0, None
     def side_db(stereo):
         side = (stereo[0] - stereo[1]).numpy() / 2
         return 10 * np.log10(np.mean(side**2) / np.mean(np.square(mono)))
 
-    assert side_db(narrow) < -24 and -10 < side_db(wide) < -2
+    assert side_db(narrow) < -24 and -10 < side_db(wide) < -2 and side_db(sloped) < side_db(wide) - 3
     assert fold_error(narrow, mono) <= FOLD_TOL and fold_error(wide, mono) <= FOLD_TOL
 
 
@@ -126,6 +128,7 @@ def test_calibrate_fits_and_writes_a_loadable_model(tiny_model_dir, tmp_path):
     assert len(values["ratio_offset_db"]) == B and len(values["coherence_scale"]) == B
     assert all(np.isfinite(values["ratio_offset_db"])) and min(values["coherence_scale"]) >= 0
     assert len(values["band_level_profile_db"]) == B and values["band_level_anchor"] == 1.0
+    assert len(values["band_level_flux_slope_db"]) == B
     assert all(-40.0 <= v <= 10.0 for v in values["band_level_profile_db"])
     calibrate.write_config(folder, values)
     config = json.loads((folder / UPMIXER_CONFIG).read_text())

@@ -9,7 +9,9 @@ consensus of ``--draws`` draws is compared with the clip's own spatial parameter
 - ``coherence_scale[b]`` = sqrt(median over clips of true / model coherent share of the side);
 - ``band_level_profile_db[b]`` = median over clips of the true band width, dB (clipped at -40), the
   profile each band's level is moved to by ``band_level_anchor`` (``--level-anchor``, default 1:
-  the model's per-recording band levels do not carry over to unseen packages, training/RESULTS.md).
+  the model's per-recording band levels do not carry over to unseen packages, training/RESULTS.md);
+  for the bass bands (``m2s_gen.level_profile``) an L1 line in the clip's bass movement instead:
+  intercept in ``band_level_profile_db``, slope in ``band_level_flux_slope_db``.
 
 All go into ``upmixer_config.json`` (with ``default_num_draws``); the weights are not touched.
 """
@@ -25,7 +27,7 @@ import numpy as np
 import torch
 from tqdm.auto import tqdm
 
-from m2s_gen import Upmixer, features, posterior, spatial
+from m2s_gen import Upmixer, features, level_profile, posterior, spatial
 from m2s_gen.loading import UPMIXER_CONFIG
 from m2s_gen.resample import resample
 
@@ -40,9 +42,9 @@ def coherent_share(params: torch.Tensor, mid_energy_db: torch.Tensor) -> torch.T
 
 @torch.inference_mode()
 def clip_errors(up: Upmixer, mono: np.ndarray, side: np.ndarray, sample_rate: int, draws: int,
-                seed: int) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+                seed: int) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor, float]:
     """(model - true band width ``[B]`` dB, true / model coherent share ``[B]``, true band width
-    ``[B]`` dB) of one clip."""
+    ``[B]`` dB, bass movement dB) of one clip."""
     mid = resample(torch.as_tensor(mono, dtype=torch.float32), sample_rate, spatial.MODEL_SAMPLE_RATE)
     true_side = resample(torch.as_tensor(side, dtype=torch.float32), sample_rate, spatial.MODEL_SAMPLE_RATE)
     cond = features.mono_conditioning(up.codec, mid[None].to(up.device), up.config.latent_scale)
@@ -56,28 +58,55 @@ def clip_errors(up: Upmixer, mono: np.ndarray, side: np.ndarray, sample_rate: in
     true_width = posterior.band_widths_db(truth, mid_db)
     width_error = posterior.band_widths_db(image, mid_db) - true_width
     share_ratio = coherent_share(truth, mid_db) / coherent_share(image, mid_db).clamp(min=1e-6)
-    return width_error, share_ratio, true_width
+    return width_error, share_ratio, true_width, float(level_profile.bass_flux_db(mid_db))
+
+
+def l1_line(x: torch.Tensor, y: torch.Tensor) -> tuple[float, float]:
+    """(a, b) minimising sum |a + b x - y| over points ``x``, ``y`` ``[n]`` (a linear programme);
+    fewer than 3 points or no spread in ``x``: (median of y, 0)."""
+    from scipy.optimize import linprog
+
+    x, y = x.double().numpy(), y.double().numpy()
+    if x.size < 3 or float(np.ptp(x)) < 1e-9:
+        return float(np.median(y)), 0.0
+    n = x.size
+    design = np.stack([np.ones(n), x], axis=1)
+    # variables: a, b, then one t_i >= |a + b x_i - y_i| per point; minimise sum t
+    cost = np.concatenate([np.zeros(2), np.ones(n)])
+    bounds_ub = np.block([[design, -np.eye(n)], [-design, -np.eye(n)]])
+    result = linprog(cost, A_ub=bounds_ub, b_ub=np.concatenate([y, -y]),
+                     bounds=[(None, None)] * 2 + [(0, None)] * n)
+    if not result.success:
+        return float(np.median(y)), 0.0
+    return float(result.x[0]), float(result.x[1])
 
 
 def fit(up: Upmixer, clips, draws: int, level_anchor: float = 1.0, progress: bool = True) -> dict:
     """Calibration fields of ``upmixer_config.json`` fitted on ``clips`` (uncalibrated model)."""
     up.config.ratio_offset_db, up.config.coherence_scale = None, None
-    errors, ratios, widths = [], [], []
+    errors, ratios, widths, fluxes = [], [], [], []
     for index, clip in enumerate(tqdm(clips, desc="calibrate", unit="clip", disable=not progress)):
         side = 0.5 * (clip.reference[0].astype(np.float64) - clip.reference[1])
-        error, ratio, width = clip_errors(up, clip.mono, side, clip.sample_rate, draws, seed=index)
+        error, ratio, width, flux = clip_errors(up, clip.mono, side, clip.sample_rate, draws, seed=index)
         errors.append(error)
         ratios.append(ratio)
         widths.append(width)
+        fluxes.append(flux)
     if not errors:
         raise ValueError("no clips to calibrate on")
     offset = -torch.stack(errors).median(0).values
     scale = torch.stack(ratios).median(0).values.clamp(0.0, 100.0).sqrt()
-    profile = torch.stack(widths).clamp(-40.0, 10.0).median(0).values
+    widths = torch.stack(widths).clamp(-40.0, 10.0).double()
+    profile = widths.median(0).values
+    slope = torch.zeros_like(profile)
+    flux = torch.tensor(fluxes, dtype=torch.float64)
+    for band in torch.nonzero(level_profile.bass_bands(widths.shape[-1])).flatten().tolist():
+        profile[band], slope[band] = l1_line(flux, widths[:, band])
     return {"default_num_draws": draws,
             "ratio_offset_db": [round(float(v), 3) for v in offset.clamp(-40, 40)],
             "coherence_scale": [round(float(v), 4) for v in scale.clamp(0, 10)],
-            "band_level_profile_db": [round(float(v), 3) for v in profile],
+            "band_level_profile_db": [round(float(v), 3) for v in profile.clamp(-40, 10)],
+            "band_level_flux_slope_db": [round(float(v), 4) for v in slope.clamp(-10, 10)],
             "band_level_anchor": float(level_anchor)}
 
 
@@ -117,7 +146,8 @@ def main(argv: list[str] | None = None) -> int:
     print(f"calibrated {args.model} on {len(clips)} clips of split {args.split!r}: "
           f"ratio offset {min(values['ratio_offset_db']):+.1f}..{max(values['ratio_offset_db']):+.1f} dB, "
           f"coherence scale {min(values['coherence_scale']):.2f}..{max(values['coherence_scale']):.2f}, "
-          f"band level profile {min(values['band_level_profile_db']):+.1f}..{max(values['band_level_profile_db']):+.1f} dB "
+          f"band level profile {min(values['band_level_profile_db']):+.1f}..{max(values['band_level_profile_db']):+.1f} dB, "
+          f"bass slopes {min(values['band_level_flux_slope_db']):+.2f}..{max(values['band_level_flux_slope_db']):+.2f} dB/dB "
           f"(anchor {values['band_level_anchor']:g})")
     return 0
 
