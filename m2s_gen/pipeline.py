@@ -294,8 +294,7 @@ class Upmixer:
         if self.config.band_level_profile_db is not None:
             profile = level_profile.profile_db(mid_db, self.config.band_level_profile_db,
                                                self.config.band_level_flux_slope_db)
-            params = torch.stack([posterior.anchor_band_levels(p, db, prof, self.config.band_level_anchor)
-                                  for p, db, prof in zip(params, mid_db, profile)])
+            params = posterior.anchor_band_levels(params, mid_db, profile, self.config.band_level_anchor)
         params = smooth_params(params, mid_db, self.config.param_smooth_frames)
         if targets:  # meet the requested attributes exactly (guidance only leans towards them)
             params = torch.stack([steering.meet_attributes(p, db, targets) for p, db in zip(params, mid_db)])

@@ -107,13 +107,7 @@ def shift_broadband_width(params: torch.Tensor, mid_energy_db: torch.Tensor, wid
     free = torch.ones(num_bands, dtype=torch.bool) if kept is None else ~kept
     e_mid = 10 ** (mid_energy_db.double() / 10)
     e_side = e_mid * 10 ** (params[:num_bands].double() / 10)
-    want = e_mid.sum() * 10 ** (width_db / 10)
-    fixed = e_side[~free].sum()
-    out = params.clone()
-    if bool(free.any()) and float(want - fixed) > 0 and float(e_side[free].sum()) > 0:
-        gain_db = 10 * torch.log10((want - fixed) / e_side[free].sum())
-        out[:num_bands][free] = (params[:num_bands][free].double() + gain_db).float()
-    else:
-        gain_db = 10 * torch.log10(want / e_side.sum().clamp(min=1e-30))
-        out[:num_bands] = (params[:num_bands].double() + gain_db).float()
-    return out
+    room = e_mid.sum() * 10 ** (width_db / 10) - e_side[~free].sum()  # side energy left to the free bands
+    if bool(free.any()) and float(room) > 0 and float(e_side[free].sum()) > 0:
+        return spatial.set_rows_width(params, mid_energy_db, free, float(10 * torch.log10(room / e_mid[free].sum())))
+    return spatial.set_rows_width(params, mid_energy_db, torch.ones(num_bands, dtype=torch.bool), width_db)
