@@ -14,7 +14,7 @@ from pathlib import Path
 import torch
 from safetensors.torch import load_file, save_file
 
-from . import attributes
+from . import attributes, presets
 from .spatial import NUM_BANDS
 from .codec import SeanetCodec, load_official_encodec_48khz
 from .denoiser import SpatialDenoiser
@@ -109,6 +109,13 @@ def _upmixer_config(path: Path) -> UpmixerConfig:
     anchor = config.band_level_anchor
     if isinstance(anchor, bool) or not isinstance(anchor, (int, float)) or not 0 <= anchor <= 1:
         raise ModelLoadError(f"{path}: band_level_anchor must be a number in [0, 1]")
+    if not isinstance(config.default_calibrate, bool):
+        raise ModelLoadError(f"{path}: default_calibrate must be true or false")
+    if config.presets is not None:
+        try:
+            presets.check_presets(config.presets)
+        except ValueError as err:
+            raise ModelLoadError(f"{path}: {err}") from None
     if not isinstance(config.codec, str):
         raise ModelLoadError(f"{path}: codec must be a string, got {config.codec!r}")
     if config.attribute_names != list(attributes.ATTRIBUTE_NAMES):

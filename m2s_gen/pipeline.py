@@ -16,7 +16,7 @@ import torch
 from diffusers import DPMSolverMultistepScheduler
 from tqdm.auto import tqdm
 
-from . import attributes, features, level_profile, posterior, prompts, spatial, steering
+from . import attributes, features, level_profile, posterior, presets, prompts, spatial, steering
 from .smoothing import smooth_params
 from .audio_io import read_audio, write_audio_atomic
 from .peak import limit_side
@@ -45,6 +45,8 @@ class UpmixerConfig:
     band_level_profile_db: list[float] | None = None  # typical width per band (training.calibrate)
     band_level_flux_slope_db: list[float] | None = None  # its change per dB of bass movement (level_profile)
     band_level_anchor: float = 0.0  # 0..1: how far each band's level is moved to that profile
+    default_calibrate: bool = True  # apply ratio_offset_db / coherence_scale (when present) by default
+    presets: dict[str, dict] | None = None  # name -> sampler settings (m2s_gen.presets), over the built-in ones
     attribute_names: list[str] = field(default_factory=lambda: list(attributes.ATTRIBUTE_NAMES))
     codec: str = "codec"  # subfolder with our SeanetCodec, or "official:<folder>"
     format_version: int = 1
@@ -93,7 +95,7 @@ class Upmixer:
     # 1. check inputs -----------------------------------------------------------------------
     @staticmethod
     def check_inputs(mono, sample_rate, width_db, num_steps, guidance_scale, bass_mono_hz, num_takes,
-                     temperature=None, num_draws=None) -> None:
+                     temperature=None, num_draws=None, calibrate=None, band_level_anchor=None) -> None:
         if not isinstance(sample_rate, (int, np.integer)) or not 1_000 <= sample_rate <= 768_000:
             raise ValueError(f"sample_rate must be an integer in [1000, 768000] Hz, got {sample_rate!r}")
         if mono.ndim != 1:
@@ -117,6 +119,11 @@ class Upmixer:
         if num_draws is not None and (isinstance(num_draws, bool) or not isinstance(num_draws, (int, np.integer))
                                       or not 1 <= num_draws <= 64):
             raise ValueError(f"num_draws must be an integer in [1, 64], got {num_draws!r}")
+        if calibrate is not None and not isinstance(calibrate, (bool, np.bool_)):
+            raise ValueError(f"calibrate must be True or False, got {calibrate!r}")
+        if band_level_anchor is not None and (isinstance(band_level_anchor, bool) or not isinstance(
+                band_level_anchor, (int, float, np.number)) or not 0 <= band_level_anchor <= 1):
+            raise ValueError(f"band_level_anchor must be a number in [0, 1], got {band_level_anchor!r}")
 
     @staticmethod
     def _as_mono(audio) -> torch.Tensor:
@@ -190,7 +197,9 @@ class Upmixer:
     def __call__(self, mono, sample_rate: int, *, prompt: str | None = None, width_db: float | None = None,
                  bass_mono_hz: float | None = None, band_widths_db=None, num_steps: int | None = None,
                  guidance_scale: float | None = None, temperature: float | None = None, seed: int | None = None,
-                 num_takes: int = 1, num_draws: int | None = None, progress: bool = False) -> torch.Tensor:
+                 num_takes: int = 1, num_draws: int | None = None, calibrate: bool | None = None,
+                 band_level_anchor: float | None = None, preset: str | None = None,
+                 progress: bool = False) -> torch.Tensor:
         """Upmix ``mono`` ``[T]`` at ``sample_rate`` Hz -> stereo ``[2, T]`` float32 (``[num_takes, 2, T]``
         when ``num_takes > 1``), with ``(L + R) / 2 == mono``.
 
@@ -201,13 +210,25 @@ class Upmixer:
         band_widths_db: ``[(low_hz, high_hz, width_db), ...]``: the side-to-mid ratio of those bands.
         num_draws: diffusion draws averaged into each take (default: the model's); 1 gives a single
             draw, the most varied image, more give the middle of what the model finds plausible.
+        calibrate: apply the model's per-band calibration of ratio and coherence (default: the model's).
+        band_level_anchor: 0..1, how far each band's level is moved to the typical width of that band
+            in the training music (default: the model's; 0: the model's own band levels).
+        preset: named sampler settings (:mod:`m2s_gen.presets`, e.g. ``"faithful"``, ``"natural"``); the
+            keywords above, when given, override it.
         """
-        # 1. check inputs
+        # 1. check inputs (a preset fills the sampler settings that were not given)
         mono = self._as_mono(mono)
+        chosen = presets.resolve(preset, self.config.presets) if preset is not None else {}
+        num_draws = chosen.get("num_draws") if num_draws is None else num_draws
+        temperature = chosen.get("temperature") if temperature is None else temperature
+        calibrate = chosen.get("calibrate") if calibrate is None else calibrate
+        band_level_anchor = chosen.get("band_level_anchor") if band_level_anchor is None else band_level_anchor
         self.check_inputs(mono, sample_rate, width_db, num_steps, guidance_scale, bass_mono_hz, num_takes, temperature,
-                          num_draws)
+                          num_draws, calibrate, band_level_anchor)
         num_draws = num_draws or self.config.default_num_draws
         temperature = self.config.default_temperature if temperature is None else temperature
+        calibrate = self.config.default_calibrate if calibrate is None else bool(calibrate)
+        anchor = self.config.band_level_anchor if band_level_anchor is None else float(band_level_anchor)
         num_steps = num_steps or self.config.default_num_steps
         guidance_scale = self.config.default_guidance_scale if guidance_scale is None else guidance_scale
         attrs, mask = self._attribute_condition(prompt, width_db)
@@ -218,7 +239,7 @@ class Upmixer:
         mid = resample(mono, int(sample_rate), spatial.MODEL_SAMPLE_RATE)
         targets = self._attribute_targets(prompt, width_db)
         takes = [self._side_at_model_rate(mid, attrs, mask, num_steps, guidance_scale, seed + 7919 * k, progress,
-                                          band_widths_db, temperature, targets, num_draws)
+                                          band_widths_db, temperature, targets, num_draws, calibrate, anchor)
                  for k in range(num_takes)]
         outputs = []
         for side in takes:
@@ -256,7 +277,8 @@ class Upmixer:
         return out
 
     def _side_at_model_rate(self, mid, attrs, mask, num_steps, guidance_scale, seed, progress,
-                            band_widths_db=(), temperature=1.0, targets=None, num_draws=1) -> torch.Tensor:
+                            band_widths_db=(), temperature=1.0, targets=None, num_draws=1, calibrate=True,
+                            anchor=0.0) -> torch.Tensor:
         """Side ``[T]`` for ``mid`` ``[T]`` at the model rate, segment by segment."""
         seg_len = self.config.segment_frames * spatial.PARAM_HOP
         overlap = self.config.overlap_frames * spatial.PARAM_HOP
@@ -276,25 +298,28 @@ class Upmixer:
             draws = self._sample(cond.repeat_interleave(num_draws, 0), attrs, mask, num_steps, guidance_scale,
                                  generator, temperature)
             # 5. one calibrated image per segment, then render the side on the input's own spectrum
-            params = self._images(draws, cond, targets, band_widths_db)
+            params = self._images(draws, cond, targets, band_widths_db, calibrate, anchor)
             for (s, e), seg, p in zip(group, segs, params):
                 sides.append(spatial.render_side(seg, p, seed=seed)[: e - s])
             bar.update(len(group))
         bar.close()
         return overlap_add(sides, windows, mid.shape[-1])
 
-    def _images(self, draws: torch.Tensor, cond: torch.Tensor, targets=None, band_widths_db=()) -> torch.Tensor:
+    def _images(self, draws: torch.Tensor, cond: torch.Tensor, targets=None, band_widths_db=(), calibrate=True,
+                anchor=0.0) -> torch.Tensor:
         """Spatial images ``[S, 3B, N]`` of ``S`` segments from their draws ``[S * K, 3B, N]`` (``K`` per
         segment, consecutive) and conditioning ``cond`` ``[S, C, N]``: consensus of the draws, the model's
-        calibration and band-level anchoring, smoothing, then the requested attributes and band widths met exactly."""
+        calibration (if ``calibrate``) and band-level anchoring (weight ``anchor``, 0..1), smoothing, then
+        the requested attributes and band widths met exactly."""
         mid_db = cond[:, -spatial.NUM_BANDS:].cpu() * features.MID_DB_SCALE + features.MID_DB_CENTRE
         draws = draws.reshape(cond.shape[0], -1, *draws.shape[1:])
         params = torch.stack([posterior.consensus(d, db) for d, db in zip(draws, mid_db)])
-        params = posterior.apply_calibration(params, self.config.ratio_offset_db, self.config.coherence_scale)
-        if self.config.band_level_profile_db is not None:
+        if calibrate:
+            params = posterior.apply_calibration(params, self.config.ratio_offset_db, self.config.coherence_scale)
+        if self.config.band_level_profile_db is not None and anchor > 0:
             profile = level_profile.profile_db(mid_db, self.config.band_level_profile_db,
                                                self.config.band_level_flux_slope_db)
-            params = posterior.anchor_band_levels(params, mid_db, profile, self.config.band_level_anchor)
+            params = posterior.anchor_band_levels(params, mid_db, profile, anchor)
         params = smooth_params(params, mid_db, self.config.param_smooth_frames)
         if targets:  # meet the requested attributes exactly (guidance only leans towards them)
             params = torch.stack([steering.meet_attributes(p, db, targets) for p, db in zip(params, mid_db)])

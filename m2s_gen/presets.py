@@ -1,0 +1,68 @@
+"""Named sampler settings: the two ends of the trade-off between faithfulness and realism.
+
+A distance to the one original stereo (side log-mel, width and ICC errors) rewards the middle of
+the posterior: many draws averaged, calibrated, each band's level anchored to the typical one. The
+distribution of real stereo images is better matched by single draws left free (Fréchet distance,
+real-vs-upmix classifier; `evaluation/realism.py`). ``python -m evaluation.tradeoff`` measures
+every setting on both axes and picks the default by the rule written in the README; it also writes
+the two ends into the model's ``upmixer_config.json`` (``presets``), which take precedence over the
+built-in values below for that model.
+
+A preset fills only the settings it names; a keyword given to :meth:`m2s_gen.Upmixer.__call__`
+always wins over it.
+"""
+from __future__ import annotations
+
+#: The settings a preset may hold, with the type and range each accepts.
+PRESET_KEYS = {"num_draws": (int, 1, 64), "temperature": (float, 0.0, 2.0), "calibrate": (bool, None, None),
+               "band_level_anchor": (float, 0.0, 1.0)}
+MAX_PRESETS = 8
+MAX_NAME_CHARS = 32
+
+#: Fallbacks for models whose config has no ``presets`` (measured on the bundled model: README).
+BUILTIN_PRESETS: dict[str, dict] = {
+    "faithful": {"num_draws": 16, "temperature": 1.0, "calibrate": True, "band_level_anchor": 1.0},
+    "natural": {"num_draws": 1, "temperature": 1.0, "calibrate": True, "band_level_anchor": 0.0},
+}
+
+
+def check_preset(name: str, settings: dict) -> None:
+    """Raise ``ValueError`` unless ``settings`` is a dict of :data:`PRESET_KEYS` with values in range."""
+    if not isinstance(name, str) or not 1 <= len(name) <= MAX_NAME_CHARS:
+        raise ValueError(f"preset names must be 1 to {MAX_NAME_CHARS} characters, got {name!r}")
+    if not isinstance(settings, dict) or not settings:
+        raise ValueError(f"preset {name!r} must be a non-empty object of settings, got {settings!r}")
+    for key, value in settings.items():
+        if key not in PRESET_KEYS:
+            raise ValueError(f"preset {name!r}: unknown setting {key!r}; allowed: {', '.join(PRESET_KEYS)}")
+        kind, low, high = PRESET_KEYS[key]
+        if kind is bool:
+            ok = isinstance(value, bool)
+        elif kind is int:
+            ok = isinstance(value, int) and not isinstance(value, bool) and low <= value <= high
+        else:
+            ok = isinstance(value, (int, float)) and not isinstance(value, bool) and low <= value <= high
+        if not ok:
+            allowed = "true or false" if kind is bool else f"{kind.__name__} in [{low}, {high}]"
+            raise ValueError(f"preset {name!r}: {key} must be {allowed}, got {value!r}")
+
+
+def check_presets(presets: dict) -> None:
+    """Validate a whole ``presets`` mapping (as saved in ``upmixer_config.json``)."""
+    if not isinstance(presets, dict) or len(presets) > MAX_PRESETS:
+        raise ValueError(f"presets must be an object of at most {MAX_PRESETS} named settings")
+    for name, settings in presets.items():
+        check_preset(name, settings)
+
+
+def available(model_presets: dict | None = None) -> dict[str, dict]:
+    """Name -> settings: the built-in presets, overridden and extended by the model's own."""
+    return {**BUILTIN_PRESETS, **(model_presets or {})}
+
+
+def resolve(name: str, model_presets: dict | None = None) -> dict:
+    """The settings of preset ``name`` (a copy); ``ValueError`` naming the valid presets otherwise."""
+    known = available(model_presets)
+    if name not in known:
+        raise ValueError(f"preset must be one of {', '.join(sorted(known))}, got {name!r}")
+    return dict(known[name])
