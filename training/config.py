@@ -6,13 +6,16 @@ from pathlib import Path
 
 import yaml
 
+from training.data.package_rules import DEFAULT_VALIDATION_PACKAGES
+
 
 @dataclass
 class DataConfig:
     source: str = "prepared"  # "prepared" (training.data.prepare output), "npy_folder" or "synthetic"
     prepared_dir: str = "data/prepared"
     npy_folder: str = "data/prepared/audio48k"  # for source=npy_folder: PACKAGE/NAME.npy, [2, T] at 48 kHz
-    validation_packages: list = field(default_factory=lambda: ["singularity-music", "hedgewars-data"])
+    # DATA.md's fixed validation split (seven productions), never trained on
+    validation_packages: list = field(default_factory=lambda: list(DEFAULT_VALIDATION_PACKAGES))
     synthetic_tracks: int = 8  # for source=synthetic
     synthetic_seconds: float = 6.0
     max_tracks: int = 0  # 0 = all
@@ -26,6 +29,8 @@ class CodecConfig:
     batch_size: int = 8
     segment_s: float = 0.96  # a multiple of the 40 ms hop
     learning_rate: float = 3e-4
+    adam_betas: tuple = (0.5, 0.9)  # EnCodec's; (0.9, 0.999) converges faster without a discriminator
+    final_lr_fraction: float = 1.0  # cosine decay of the learning rate to this fraction at the last step
     gain_db_range: float = 6.0
     validation_crops: int = 32
 

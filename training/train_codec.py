@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import math
 from pathlib import Path
 
 import numpy as np
@@ -15,6 +16,12 @@ from .codec_losses import CodecLoss
 from .codec_metrics import codec_validation_metrics
 from .config import TrainConfig
 from .tracks import open_tracks, random_crops
+
+
+def cosine_lr(peak: float, final_fraction: float, step: int, total_steps: int) -> float:
+    """Learning rate at ``step``: ``peak`` decaying along a half cosine to ``peak * final_fraction``."""
+    progress = min(max(step / max(total_steps, 1), 0.0), 1.0)
+    return peak * (final_fraction + (1.0 - final_fraction) * 0.5 * (1.0 + math.cos(math.pi * progress)))
 
 
 def codec_dir(output_dir: Path) -> Path:
@@ -34,7 +41,7 @@ def train_codec(cfg: TrainConfig, output_dir: Path, accelerator) -> Path:
     model = SeanetCodec(**cfg.codec.model)
     hop = model.hop_length
     num_samples = max(1, round(cfg.codec.segment_s * model.config.sample_rate / hop)) * hop
-    optimizer = torch.optim.Adam(model.parameters(), lr=cfg.codec.learning_rate, betas=(0.5, 0.9))
+    optimizer = torch.optim.Adam(model.parameters(), lr=cfg.codec.learning_rate, betas=tuple(cfg.codec.adam_betas))
     loss_fn = CodecLoss(model.config.sample_rate).to(accelerator.device)
     model, optimizer = accelerator.prepare(model, optimizer)
     ckpt_dir = output_dir / "checkpoints_codec"
@@ -48,6 +55,8 @@ def train_codec(cfg: TrainConfig, output_dir: Path, accelerator) -> Path:
         rng = np.random.default_rng([cfg.seed, accelerator.process_index, step])
         batch = torch.from_numpy(random_crops(tracks, cfg.codec.batch_size, num_samples, rng,
                                               cfg.codec.gain_db_range)).to(accelerator.device)
+        for group in optimizer.param_groups:
+            group["lr"] = cosine_lr(cfg.codec.learning_rate, cfg.codec.final_lr_fraction, step, cfg.codec.steps)
         with accelerator.accumulate(model):
             loss, parts = loss_fn(model(batch), batch)
             accelerator.backward(loss)

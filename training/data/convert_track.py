@@ -6,7 +6,9 @@ Filters, in order (the first that fails gives the drop reason):
 * ``mono`` / ``multichannel`` - not exactly 2 channels;
 * ``too_short`` - shorter than :data:`MIN_DURATION_S`;
 * ``silent`` - the mid channel is digitally silent;
-* ``near_mono`` - side-to-mid energy ratio below :data:`MIN_SIDE_TO_MID_DB` (dual-mono).
+* ``near_mono`` - side-to-mid energy ratio below :data:`MIN_SIDE_TO_MID_DB` (dual-mono);
+* ``polarity_inverted`` - side louder than the mid with a negative L/R correlation: one
+  channel is inverted and the "image" is an error (DATA.md).
 
 Kept tracks go to ``<out>/audio48k/<package>/<name>.npy`` (written atomically), and every
 decision, kept or dropped, to ``<out>/records/<package>/<name>.json`` so that a re-run
@@ -134,6 +136,9 @@ def evaluate_track(track: SourceTrack) -> tuple[dict, np.ndarray | None, int]:
         return record, None, rate
     if ratio_db < MIN_SIDE_TO_MID_DB:
         record["drop_reason"] = "near_mono"
+        return record, None, rate
+    if ratio_db > 0.0 and correlation < 0.0:
+        record["drop_reason"] = "polarity_inverted"
         return record, None, rate
     return record, audio, rate
 

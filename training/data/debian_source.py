@@ -14,7 +14,7 @@ import subprocess
 import zipfile
 from pathlib import Path
 
-from training.data.package_rules import AUDIO_EXTENSIONS, PackageRule
+from training.data.package_rules import AUDIO_MAGIC, PackageRule, looks_like_audio
 
 EXTRACTED_MARKER = ".extracted_ok"
 ZIP_FOLDER = "_zip"
@@ -62,9 +62,11 @@ def extract_zip_audio(zip_path: str | os.PathLike, prefix: str, dest_dir: str | 
     with zipfile.ZipFile(zip_path) as archive:
         for info in archive.infolist():
             name = info.filename
-            if info.is_dir() or not name.startswith(prefix):
+            if info.is_dir() or not name.startswith(prefix) or ".." in Path(name).parts:
                 continue
-            if not name.lower().endswith(AUDIO_EXTENSIONS) or ".." in Path(name).parts:
+            with archive.open(info) as member:
+                head = member.read(len(AUDIO_MAGIC[0]))
+            if not looks_like_audio(name, head):
                 continue
             target = dest / name
             if not (target.exists() and target.stat().st_size == info.file_size):
@@ -77,11 +79,22 @@ def extract_zip_audio(zip_path: str | os.PathLike, prefix: str, dest_dir: str | 
     return out
 
 
+def file_head(path: Path, size: int = 4) -> bytes:
+    """The first ``size`` bytes of a file (b"" when unreadable)."""
+    try:
+        with open(path, "rb") as f:
+            return f.read(size)
+    except OSError:
+        return b""
+
+
 def list_music_files(root: str | os.PathLike, rule: PackageRule) -> list[Path]:
     """Audio files of an extracted package matching ``rule.include_globs``.
 
-    Symbolic links are skipped (Drascula's per-language folders link to ``audio/``), and
-    files reached twice through different globs are listed once.  Sorted by path.
+    Audio is recognised by extension or by magic bytes (Ogg files without an extension).
+    Symbolic links are skipped (Drascula's per-language folders link to ``audio/``), stems
+    starting with one of ``rule.exclude_names`` are left out, and files reached twice through
+    different globs are listed once.  Sorted by path.
     """
     root = Path(root)
     seen: set[Path] = set()
@@ -90,7 +103,9 @@ def list_music_files(root: str | os.PathLike, rule: PackageRule) -> list[Path]:
         for path in root.glob(pattern):
             if path.is_symlink() or not path.is_file():
                 continue
-            if path.suffix.lower() not in AUDIO_EXTENSIONS:
+            if rule.exclude_names and path.stem.startswith(rule.exclude_names):
+                continue
+            if not looks_like_audio(path.name, file_head(path)):
                 continue
             real = path.resolve()
             if real not in seen:

@@ -28,6 +28,10 @@ pushover-data               usr/share/pushover/themes/*.ogg (one theme = one son
 openclonk-data              usr/share/games/openclonk/Music.ocg/                     8
 ==========================  =====================================================  ==========
 
+The other 18 packages of DATA.md (ufoai-music's ``base/0music.pk3`` and openarena's
+``pak6-patch088.pk3`` are zip archives; blobwars-data's Ogg files have no extension) are
+described by their rule below, with the folder DATA.md names.
+
 Packages not in this table fall back to :data:`FALLBACK_RULE`: every audio file of the
 package, relying on the >= 20 s duration filter to drop sound effects.
 
@@ -41,6 +45,15 @@ from dataclasses import dataclass
 
 AUDIO_EXTENSIONS: tuple[str, ...] = (".ogg", ".oga", ".opus", ".flac", ".wav")
 """File extensions treated as audio (lower-case)."""
+
+AUDIO_MAGIC: tuple[bytes, ...] = (b"OggS", b"fLaC", b"RIFF")
+"""First bytes of Ogg (Vorbis, Opus), FLAC and WAV files: audio is found by content too, since
+some packages ship Ogg files without an extension (blobwars-data)."""
+
+
+def looks_like_audio(name: str, head: bytes) -> bool:
+    """True for a known audio extension, or a file whose first bytes are an audio magic number."""
+    return name.lower().endswith(AUDIO_EXTENSIONS) or head[:4] in AUDIO_MAGIC
 
 
 @dataclass(frozen=True)
@@ -57,6 +70,8 @@ class PackageRule:
             ``<root>/_zip/<prefix>`` before globbing (so a glob must name them).
         reference_minutes: minutes of music listed in DATA.md (None when grouped).
         reference_tracks: number of tracks listed in DATA.md (None when grouped).
+        exclude_names: file-name stems to leave out (DATA.md's ambience loops and chip remixes);
+            a file is left out when its stem starts with one of them.
     """
 
     package: str
@@ -65,6 +80,7 @@ class PackageRule:
     zip_members: tuple[tuple[str, str], ...] = ()
     reference_minutes: float | None = None
     reference_tracks: int | None = None
+    exclude_names: tuple[str, ...] = ()
 
 
 TRAINING_PACKAGES: tuple[str, ...] = (
@@ -81,11 +97,32 @@ TRAINING_PACKAGES: tuple[str, ...] = (
     "megaglest-data",
     "pushover-data",
     "openclonk-data",
+    "ufoai-music",
+    "naev-data",
+    "blobwars-data",
+    "berusky2-data",
+    "marsshooter-data",
+    "unknown-horizons",
+    "flare-game",
+    "trackballs-data",
+    "redeclipse-data",
+    "starfighter-data",
+    "warmux-data",
+    "wizznic-data",
+    "davegnukem-data",
+    "zaz-data",
+    "lordsawar-data",
+    "adonthell-data",
+    "openarena-088-data",
+    "freeorion-data",
 )
-"""The Debian packages of DATA.md's training set (~19 h)."""
+"""Every Debian package of DATA.md (about 34 h); training and validation split by package."""
 
-DEFAULT_VALIDATION_PACKAGES: tuple[str, ...] = ("singularity-music", "hedgewars-data")
-"""Packages held out for validation (split by package, never by clip)."""
+DEFAULT_VALIDATION_PACKAGES: tuple[str, ...] = (
+    "hedgewars-data", "singularity-music", "marsshooter-data", "unknown-horizons",
+    "wizznic-data", "starfighter-data", "davegnukem-data",
+)
+"""DATA.md's fixed validation split: seven productions across genres, never trained on."""
 
 EXCLUDED_PACKAGES: frozenset[str] = frozenset({"planetblupi", "planetblupi-music", "planetblupi-common"})
 """Packages whose "music" is a MIDI render: never counted as real stereo music."""
@@ -119,6 +156,50 @@ _RULES: tuple[PackageRule, ...] = (
                 ("usr/share/pushover/themes/*",)),
     PackageRule("openclonk-data", "CC-BY-3.0 / CC0 (game content)",
                 ("usr/share/games/openclonk/Music.ocg/*",)),
+    PackageRule("ufoai-music", "GPL/CC-BY/CC-BY-SA/PD per file",
+                ("_zip/music/**/*",), (("usr/share/games/ufoai/base/0music.pk3", "music/"),), 240, 63),
+    PackageRule("naev-data", "GPL-2+/CC-BY/CC-BY-SA per file",
+                ("usr/share/naev/dat/snd/music/**/*",), (), 127, 52),
+    # Ogg files without an extension (arctic, biomech, ...): found by their magic bytes
+    PackageRule("blobwars-data", "CC-BY-SA-3.0 / CC-BY-3.0",
+                ("usr/share/games/blobwars/music/*",), (), 77, 15),
+    PackageRule("berusky2-data", "GPL-2+",
+                ("usr/share/games/berusky2/music/*",), (), 72, 23),
+    PackageRule("marsshooter-data", "CC-BY-SA-3.0",
+                ("usr/share/games/marsshooter/audio/*", "usr/share/games/marsshooter/audio/music/*"),
+                (), 59, 12),
+    PackageRule("unknown-horizons", "GPL-2+",
+                ("usr/share/unknown-horizons/content/audio/music/**/*",), (), 43, 15),
+    PackageRule("flare-game", "CC-BY-SA-3.0+",
+                ("usr/share/games/flare/mods/fantasycore/music/*",), (), 37, 11,
+                exclude_names=("wind_ambient",)),
+    PackageRule("trackballs-data", "GPL-2+",
+                ("usr/share/games/trackballs/music/*",), (), 32, 9),
+    PackageRule("redeclipse-data", "CC-BY-SA-3.0+",
+                ("usr/share/games/redeclipse/data/sounds/music/*",
+                 "usr/share/games/redeclipse/data/sounds/theme*"), (), 31, 15,
+                exclude_names=("theme_chip", "ambience")),
+    PackageRule("starfighter-data", "GPL-2+",
+                ("usr/share/starfighter/music/*",), (), 28, 11),
+    PackageRule("warmux-data", "GPL-2+",
+                ("usr/share/games/warmux/music/ingame/*", "usr/share/games/warmux/music/menu/*"),
+                (), 27, 13),
+    PackageRule("wizznic-data", "GPL-3",
+                ("usr/share/games/wizznic/packs/000_wizznic/music/*",
+                 "usr/share/games/wizznic/data/menu-music*"), (), 26, 9),
+    PackageRule("davegnukem-data", "Expat/GPL",
+                ("usr/share/games/davegnukem/music/eric_matyas/*",), (), 23, 13),
+    PackageRule("zaz-data", "CC-BY-SA-3.0",
+                ("usr/share/games/zaz/mus*",), (), 18, 4),
+    PackageRule("lordsawar-data", "GPL-3+",
+                ("usr/share/games/lordsawar/music/*",), (), 13, 5),
+    PackageRule("adonthell-data", "GPL-2+",
+                ("usr/share/games/adonthell/games/wastesedge/audio/*",), (), 13, 8),
+    PackageRule("openarena-088-data", "GPL-2+",
+                ("_zip/music/**/*",),
+                (("usr/share/games/openarena/baseoa/pak6-patch088.pk3", "music/"),), 11, 7),
+    PackageRule("freeorion-data", "CC-BY-SA-3.0",
+                ("usr/share/games/freeorion/default/data/sound/*",), (), 11, 1),
 )
 
 PACKAGE_RULES: dict[str, PackageRule] = {rule.package: rule for rule in _RULES}
