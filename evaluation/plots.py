@@ -13,17 +13,18 @@ import numpy as np  # noqa: E402
 REFERENCE_STYLE = {"color": "black", "linewidth": 2.5}
 
 
-def plot_band_widths(centres_hz: np.ndarray, widths_db: dict[str, np.ndarray], reference_db: np.ndarray, path: Path) -> None:
+def plot_band_widths(centres_hz: np.ndarray, widths_db: dict[str, np.ndarray], reference_db: np.ndarray, path: Path,
+                     title: str = "Width per octave, mean over clips", reference_label: str = "reference") -> None:
     """Mean per-octave width S/M (dB) of each system `[B]` against the reference `[B]`."""
     fig, ax = plt.subplots(figsize=(7, 4.5))
-    ax.plot(centres_hz, reference_db, marker="o", label="reference", **REFERENCE_STYLE)
+    ax.plot(centres_hz, reference_db, marker="o", label=reference_label, **REFERENCE_STYLE)
     for name, width in widths_db.items():
         ax.plot(centres_hz, np.maximum(width, -40.0), marker=".", label=name)
     ax.set_xscale("log")
     ax.set_xticks(centres_hz, [f"{c:g}" if c < 1000 else f"{c / 1000:g}k" for c in centres_hz])
     ax.set_xlabel("octave band centre (Hz)")
     ax.set_ylabel("side-to-mid energy S/M (dB, clipped at -40)")
-    ax.set_title("Width per octave, mean over clips")
+    ax.set_title(title)
     ax.grid(True, alpha=0.3)
     ax.legend(fontsize=8)
     fig.tight_layout()

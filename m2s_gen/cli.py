@@ -7,6 +7,7 @@
     m2s upmix song.flac -o song_haas.wav --baseline haas_mid
     m2s evaluate ...                              # evaluation.run
     m2s train ...                                 # training.train
+    m2s serve [--model PATH] [--port 7860]        # m2s_gen.web.serve: the web page on 127.0.0.1
 
 Errors are one line, ``m2s: error: PATH: problem``, with exit code 1 (2 for bad usage). In a batch
 every file is tried; a summary lists the failures. Outputs are written through a temporary file and
@@ -36,7 +37,8 @@ AUDIO_SUFFIXES = frozenset({".wav", ".flac", ".ogg", ".oga", ".opus", ".mp3", ".
 # subcommand -> (module, what it is): their remaining argv is forwarded to ``module.main(argv)``
 FORWARDED = {"evaluate": ("evaluation.run", "score systems on evaluation clips"),
              "bounds": ("evaluation.bounds", "hindsight oracles of the metrics beside a quality bar"),
-             "train": ("training.train", "train a model")}
+             "train": ("training.train", "train a model"),
+             "serve": ("m2s_gen.web.serve", "a local web page to try the model (needs the web extra)")}
 _MODEL_ONLY = ("prompt", "width_db", "bass_mono_hz", "band_width", "steps", "guidance", "temperature", "draws", "model")
 
 
