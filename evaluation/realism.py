@@ -35,8 +35,9 @@ def usable_columns(reference_rows: np.ndarray) -> np.ndarray:
     """Columns `[D]` that are finite in every reference row and vary (bands above Nyquist and
     constant features cannot be standardised)."""
     finite = np.all(np.isfinite(reference_rows), axis=0)
-    spread = np.nanstd(np.where(np.isfinite(reference_rows), reference_rows, np.nan), axis=0) > 1e-9
-    return finite & np.nan_to_num(spread, nan=False).astype(bool)
+    spread = np.zeros_like(finite)
+    spread[finite] = reference_rows[:, finite].std(axis=0) > 1e-9
+    return finite & spread
 
 
 def track_halves(clip_ids: list[str]) -> np.ndarray:

@@ -1,16 +1,27 @@
-"""The markdown report: how it was made, a table per metric, the model's gain over DSP."""
+"""The markdown report: how it was made, a table per metric, the model's gain over DSP, realism and E_min."""
 
 from __future__ import annotations
 
 import math
 
-from .scoring import METRICS, METRICS_BY_NAME, REFERENCE_METRICS, MetricSpec
+from .scoring import BEST_OF_METRICS, METRICS, METRICS_BY_NAME, REFERENCE_METRICS, MetricSpec
 from .systems import is_model
 
 ARROWS = {"lower": "↓", "higher": "↑", None: ""}
 
 #: The headline columns of the summary table.
-HEADLINE = ("side_mel", "width_error_db", "icc_error", "ild_w1_db", "ipd_w1_rad", "panning_w1", "corr_mean_error", "fold_down_error_db")
+HEADLINE = ("side_mel", "width_error_db", "icc_error", "frechet_distance", "classifier_accuracy", "ild_w1_db", "ipd_w1_rad",
+            "panning_w1", "corr_mean_error", "fold_down_error_db")
+
+REALISM_TEXT = (
+    "Faithfulness (the errors above) compares each output with the one original; realism compares the "
+    "*distribution* of all outputs with the distribution of real stereo. Every 0.25 s segment is described "
+    "per octave by its side-to-mid ratio (dB), its L/R coherence and the change of both since the previous "
+    "segment; features are standardised by the references' mean and spread. **Fréchet distance**: between "
+    "Gaussian fits of the outputs' and the references' segments (0 = same mean and covariance; a fixed image "
+    "scores at least the number of features). **Classifier accuracy**: gradient-boosted trees telling output "
+    "from reference segments, cross-validated with whole clips held out (0.5 = cannot tell them apart, 1 = "
+    "always can).")
 
 
 def _fmt(value: float | None, digits: int = 3) -> str:
@@ -61,6 +72,41 @@ def _header(spec: MetricSpec) -> str:
     return f"{spec.label}{unit} {ARROWS[spec.better]}".strip()
 
 
+def realism_markdown(results: dict) -> list[str]:
+    """The realism section: both measures per system and the real-vs-real floor."""
+    realism = results.get("realism")
+    if not realism or not realism.get("systems"):
+        return []
+    split = realism["reference_split"]
+    lines = ["## Realism (distribution of short-segment spatial features against real stereo)", "", REALISM_TEXT, "",
+             f"Floor: the Fréchet distance between the references of two halves of the tracks (different real "
+             f"music, {split['num_segments'][0]} and {split['num_segments'][1]} segments) is "
+             f"**{_fmt(split['frechet_distance'], 2)}**: a system below it is as close to these originals as "
+             f"other real stereo is. {realism['num_features']} features.", "",
+             "| system | Fréchet distance ↓ | classifier accuracy ↓ | segments |", "|---|---|---|---|"]
+    for name, row in realism["systems"].items():
+        lines.append(f"| {name} | {_fmt(row['frechet_distance'], 2)} | {_fmt(row['classifier_accuracy'])} "
+                     f"| {row['num_segments']} |")
+    return lines + [""]
+
+
+def best_of_k_markdown(results: dict) -> list[str]:
+    """The E_min section: per system, the mean over clips of the best error of K takes."""
+    table = results.get("best_of_k")
+    if not table:
+        return []
+    ks = list(next(iter(table.values()))[BEST_OF_METRICS[0]])
+    headers = [f"{METRICS_BY_NAME[key].label} best of {k}" for key in BEST_OF_METRICS for k in ks]
+    lines = ["## Best of K takes (E_min)", "",
+             f"Per clip the lowest error over takes with seeds 0..K-1, then the mean over clips (Serrà et al. "
+             f"2023's E_min). A system whose takes differ can land closer to the original in one of them; a "
+             f"deterministic one scores the same for every K.", "",
+             "| system | " + " | ".join(headers) + " |", "|---" * (len(headers) + 1) + "|"]
+    for name, rows in table.items():
+        lines.append(f"| {name} | " + " | ".join(_fmt(rows[key][k]) for key in BEST_OF_METRICS for k in ks) + " |")
+    return lines + [""]
+
+
 def report_markdown(results: dict, info: dict, plots: dict[str, str], controllability_md: str = "") -> str:
     """The report text. `info`: command, data, num_clips, clip_s, seeds, elapsed_s; `plots`: title -> file name."""
     mean = results["mean"]
@@ -70,7 +116,8 @@ def report_markdown(results: dict, info: dict, plots: dict[str, str], controllab
              f"- command: `{info['command']}`",
              f"- data: `{info['data']}`: {info['num_clips']} clips of {info['clip_s']:g} s "
              f"(at most {info['clips_per_track']} per track, near-mono and silent windows skipped)",
-             f"- systems: {', '.join(systems) or 'none'}; seeds per clip: {info['seeds']}",
+             f"- systems: {', '.join(systems) or 'none'}; seeds per clip: {info['seeds']}"
+             + (f"; takes for the best of K: {max(info['best_of'])}" if info.get("best_of") else ""),
              f"- time: {info['elapsed_s']:.0f} s", ""]
     for name, reason in results["skipped"].items():
         lines.append(f"- **{name} skipped**: {reason}")
@@ -96,11 +143,17 @@ def report_markdown(results: dict, info: dict, plots: dict[str, str], controllab
                          f"| {_fmt(row['best_value'])} | {_fmt(row['improvement_pct'], 1)} |")
         lines.append("")
 
+    lines += realism_markdown(results)
+    lines += best_of_k_markdown(results)
+
     lines += ["## Metrics", ""]
     for spec in METRICS:
         rows = [(name, mean[name].get(spec.name)) for name in systems if spec.name in mean[name]]
         if spec.name in REFERENCE_METRICS:
             rows.insert(0, ("reference", mean["reference"].get(spec.name)))
+        if spec.name == "frechet_distance" and rows and results.get("realism"):
+            rows.insert(0, ("reference, two halves of the tracks (floor)",
+                            results["realism"]["reference_split"]["frechet_distance"]))
         if not rows:
             continue
         best_name, _ = best_baseline(mean, spec)

@@ -1,7 +1,7 @@
 """Command line of the evaluation suite: `python -m evaluation.run --data DIR --systems ... --out DIR`.
 
-Writes REPORT_DIR/results.json (per clip and mean per system per metric), REPORT_DIR/report.md and
-the PNG plots. Bad input (a --data dir without stereo audio, an unknown system name, a model that
+Writes REPORT_DIR/results.json (per clip and mean per system per metric, realism, best of K takes),
+REPORT_DIR/report.md and the PNG plots. Bad input (a --data dir without stereo audio, an unknown system name, a model that
 cannot be loaded) prints one `error: ...` line and returns 2.
 """
 
@@ -24,13 +24,15 @@ from .metrics import OCTAVE_CENTRES_HZ
 from .metrics.phase_correlation import CORRELATION_FRAME_MS
 from .plots import plot_band_widths, plot_phase_correlation, plot_vectorscope
 from .report import best_baseline, report_markdown
+from .tradeoff_plot import plot_tradeoff
 from .scoring import METRICS_BY_NAME
 from .systems import UnknownSystemError, build_system, check_system_names, is_model, system_names
 
 DEFAULT_SYSTEMS = "model,mono,haas,haas_mid,decorrelator,freq_decorrelator,ffmpeg_haas"
 PLOT_FILES = {"Width per octave against the reference": "band_widths.png",
               "Vectorscope of the first clip": "vectorscope.png",
-              "Phase correlation of the first clip": "phase_correlation.png"}
+              "Phase correlation of the first clip": "phase_correlation.png",
+              "Faithfulness against realism": "faithfulness_realism.png"}
 
 
 def get_parser() -> argparse.ArgumentParser:
@@ -43,6 +45,9 @@ def get_parser() -> argparse.ArgumentParser:
     parser.add_argument("--clips-per-track", type=int, default=2, help="at most K clips per track")
     parser.add_argument("--clip-seconds", type=float, default=10.0, help="clip length, s")
     parser.add_argument("--seeds", type=int, default=2, help="takes per clip and system; >= 2 measures diversity")
+    parser.add_argument("--best-of", default="1,4,16",
+                        help="K of the best-of-K errors (E_min), comma-separated; max(K) takes per clip and system "
+                             "are made ('none': off)")
     parser.add_argument("--model", default=None, help="model folder for the `model` system (default: the package's)")
     parser.add_argument("--device", default=None, help="torch device of the model, e.g. cuda (default: the Upmixer's)")
     parser.add_argument("--split", default=None, help="dataset split (default: validation)")
@@ -56,6 +61,19 @@ def get_parser() -> argparse.ArgumentParser:
 
 def _split_names(text: str) -> list[str]:
     return [name.strip() for name in text.split(",") if name.strip()]
+
+
+def parse_best_of(text: str) -> tuple[int, ...]:
+    """"1,4,16" -> (1, 4, 16); "none" or "" -> (); ValueError naming --best-of otherwise."""
+    if text.strip().lower() in ("", "none"):
+        return ()
+    try:
+        ks = tuple(sorted({int(part) for part in _split_names(text)}))
+    except ValueError:
+        raise ValueError(f"--best-of: expected K values like 1,4,16 or 'none', got {text!r}") from None
+    if not ks or ks[0] < 1 or ks[-1] > 64:
+        raise ValueError(f"--best-of: K must be in [1, 64], got {text!r}")
+    return ks
 
 
 def _json_safe(value):
@@ -98,7 +116,20 @@ def _write_plots(results: dict, out_dir: Path) -> dict[str, str]:
     series = {label(n): values for n, values in phase_series_for_plot(clip, shown).items()}
     plot_phase_correlation(series, CORRELATION_FRAME_MS * 1e-3, out_dir / PLOT_FILES[titles[2]], title=f"clip {clip['id']}")
     written[titles[2]] = PLOT_FILES[titles[2]]
+    written.update(_write_tradeoff_plot(results, out_dir / PLOT_FILES[titles[3]], titles[3]))
     return written
+
+
+def _write_tradeoff_plot(results: dict, path: Path, title: str) -> dict[str, str]:
+    """Every system as a point, side log-mel against Fréchet distance; {} without realism scores."""
+    mean = results["mean"]
+    points = {n: (mean[n].get("side_mel", np.nan), mean[n].get("frechet_distance", np.nan)) for n in mean if n != "reference"}
+    if not any(np.all(np.isfinite(p)) for p in points.values()):
+        return {}
+    floor = results.get("realism", {}).get("reference_split", {}).get("frechet_distance")
+    plot_tradeoff({n: p for n, p in points.items() if is_model(n)}, {n: p for n, p in points.items() if not is_model(n)},
+                  path, floor=floor, title=f"{title}, {len(results['per_clip'])} clips")
+    return {title: path.name}
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -116,8 +147,9 @@ def main(argv: list[str] | None = None) -> int:
         check_system_names(names)
         control_names = _split_names(args.controllability_systems) if args.controllability_systems else [n for n in names if is_model(n)]
         check_system_names(control_names)
+        best_of = parse_best_of(args.best_of)
         tracks = find_tracks(args.data, args.split)
-    except (DataError, UnknownSystemError) as error:
+    except (DataError, UnknownSystemError, ValueError) as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
 
@@ -133,7 +165,8 @@ def main(argv: list[str] | None = None) -> int:
     # 3. evaluate
     clips = iter_clips(tracks, clip_s=args.clip_seconds, clips_per_track=args.clips_per_track, max_clips=args.max_clips)
     results = evaluate_systems({n: systems[n] for n in names}, clips, num_seeds=args.seeds, total=args.max_clips,
-                               progress=not args.quiet, keep_clips=args.controllability_clips if args.controllability else 0)
+                               progress=not args.quiet, keep_clips=args.controllability_clips if args.controllability else 0,
+                               best_of=best_of)
     if not results["per_clip"]:
         print(f"error: --data {args.data}: no clip of {args.clip_seconds:g} s passed the checks (too short, silent or near-mono)",
               file=sys.stderr)
@@ -153,10 +186,12 @@ def main(argv: list[str] | None = None) -> int:
     out_dir.mkdir(parents=True, exist_ok=True)
     plots = _write_plots(results, out_dir)
     info = {"command": command, "data": str(args.data), "num_clips": len(results["per_clip"]), "clip_s": args.clip_seconds,
-            "clips_per_track": args.clips_per_track, "seeds": args.seeds, "elapsed_s": time.time() - started}
+            "clips_per_track": args.clips_per_track, "seeds": args.seeds, "best_of": list(best_of),
+            "elapsed_s": time.time() - started}
     (out_dir / "report.md").write_text(report_markdown(results, info, plots, control_md))
     payload = {"info": info, "systems": [n for n in names if n not in results["skipped"]], "skipped": results["skipped"],
                "band_centres_hz": list(OCTAVE_CENTRES_HZ), "mean": results["mean"],
+               "realism": results["realism"], "best_of_k": results["best_of_k"],
                "band_width_db": results["band_width_db"], "per_clip": results["per_clip"], "controllability": control_results}
     (out_dir / "results.json").write_text(json.dumps(_json_safe(payload), indent=1))
     print(f"wrote {out_dir / 'report.md'} ({len(results['per_clip'])} clips, {info['elapsed_s']:.0f} s)", file=sys.stderr)

@@ -54,12 +54,24 @@ METRICS: tuple[MetricSpec, ...] = (
                "10 log10(E[((L+R)/2)^2] / ((E[L^2] + E[R^2]) / 2)), broadband", relative=False),
     MetricSpec("diversity", "diversity across seeds", "log10", None,
                "mean pairwise side log-mel distance between takes with different seeds", relative=False),
+    MetricSpec("frechet_distance", "Fréchet distance to real stereo", "", "lower",
+               "|mu_o - mu_r|^2 + tr(C_o + C_r - 2 (C_o^1/2 C_r C_o^1/2)^1/2) of Gaussian fits to 0.25 s segment features "
+               "(per octave S/M dB, L/R coherence, and their change), standardised by the references"),
+    MetricSpec("classifier_accuracy", "real-vs-upmix classifier accuracy", "", "lower",
+               "balanced accuracy of gradient-boosted trees telling output from reference segments, 5 folds of whole "
+               "clips held out; 0.5 = indistinguishable", relative=False),
 )
 
 METRICS_BY_NAME = {spec.name: spec for spec in METRICS}
 
 #: Metrics whose value also exists for the reference itself (a "reference" row in the tables).
 REFERENCE_METRICS = ("width_db", "corr_mean", "fold_down_loss_db")
+
+#: Metrics of a whole set of outputs (all clips pooled), not means over clips.
+SET_METRICS = ("frechet_distance", "classifier_accuracy")
+
+#: The errors whose best over K takes (E_min) is reported.
+BEST_OF_METRICS = ("side_mel", "width_error_db", "icc_error")
 
 
 def reference_features(reference: np.ndarray, mono: np.ndarray, sample_rate: int) -> dict:
@@ -95,10 +107,22 @@ def describe_reference(features: dict) -> dict[str, float | list[float]]:
     }
 
 
+def headline_errors(stereo: np.ndarray, reference: dict, sample_rate: int) -> dict[str, float]:
+    """The errors of :data:`BEST_OF_METRICS` of one output `[2, T]` against `reference_features(...)`:
+    the same values as `score_output`, for scoring many takes cheaply."""
+    _, band_width = metrics.band_side_to_mid_db(stereo, sample_rate)
+    width_error, _ = metrics.band_width_error(band_width, reference["band_width_db"], reference["valid_bands"])
+    icc_diff = np.abs(metrics.band_icc(stereo, sample_rate)[1] - reference["icc"])
+    side_log_mel = metrics.side_log_mel(stereo, sample_rate, reference["mid_mean_mel_power"])
+    return {"side_mel": metrics.log_mel_l1(side_log_mel, reference["side_log_mel"]),
+            "width_error_db": width_error,
+            "icc_error": float(np.nanmean(icc_diff)) if np.any(np.isfinite(icc_diff)) else float("nan")}
+
+
 def score_output(stereo: np.ndarray, reference: dict, mono: np.ndarray, sample_rate: int) -> dict[str, float | list[float]]:
     """Every metric of one output `[2, T]` for input `mono` `[T]`, against `reference_features(...)`.
 
-    Returns metric name -> float (the names of `METRICS` except "diversity"), plus
+    Returns metric name -> float (the names of `METRICS` except "diversity" and `SET_METRICS`), plus
     "band_width_db" -> per-octave S/M `[B]` for the plots. Same values as the metric functions'
     `*_error` / `*_distance` forms.
     """

@@ -100,3 +100,28 @@ def test_realism_scores_known_answers():
     floor = scores["reference_split"]["frechet_distance"]
     assert 0 < floor < scores["systems"]["constant"]["frechet_distance"]
     assert list(track_halves(ids)) == [True, True, False, False] * 3
+
+
+def test_evaluation_loop_scores_a_perfect_copy_and_mono():
+    from evaluation.clips import Clip
+    from evaluation.evaluate import evaluate_systems
+
+    clips = []
+    for seed in range(8):
+        reference = _varying_clip(seed, seconds=2.0).astype(np.float32)
+        mono = (0.5 * (reference[0] + reference[1])).astype(np.float32)
+        clips.append(Clip(f"pkg/t{seed}@0.0s", reference, mono, SR, "test", 0.0))
+    originals = {clip.mono.tobytes(): clip.reference for clip in clips}
+
+    def copy(mono, sample_rate, seed=0):  # knows the answer: the original stereo itself
+        return originals[np.asarray(mono, dtype=np.float32).tobytes()]
+
+    def mono_out(mono, sample_rate, seed=0):
+        return np.stack([mono, mono])
+
+    results = evaluate_systems({"copy": copy, "mono": mono_out}, clips, num_seeds=1, progress=False, best_of=(1, 2))
+    assert results["mean"]["copy"]["frechet_distance"] < 1e-6
+    assert results["mean"]["copy"]["classifier_accuracy"] == pytest.approx(0.5)
+    assert results["mean"]["mono"]["frechet_distance"] > 10 * results["realism"]["reference_split"]["frechet_distance"]
+    assert results["mean"]["mono"]["classifier_accuracy"] > 0.95
+    assert results["best_of_k"]["copy"]["side_mel"] == {"1": 0.0, "2": 0.0}

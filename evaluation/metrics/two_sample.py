@@ -13,11 +13,13 @@ import numpy as np
 NUM_FOLDS = 5
 
 
-def _classifier(seed: int):
+def _classifier(num_rows: int, seed: int):
+    """200 trees of at most 15 leaves; a leaf holds >= 20 rows (fewer for small sets, or no split is possible)."""
     from sklearn.ensemble import HistGradientBoostingClassifier  # heavy import, only when used
 
-    return HistGradientBoostingClassifier(max_iter=200, learning_rate=0.05, max_leaf_nodes=15, min_samples_leaf=20,
-                                          l2_regularization=1.0, early_stopping=False, random_state=seed)
+    return HistGradientBoostingClassifier(max_iter=200, learning_rate=0.05, max_leaf_nodes=15,
+                                          min_samples_leaf=int(np.clip(num_rows // 20, 2, 20)), l2_regularization=1.0,
+                                          early_stopping=False, random_state=seed)
 
 
 def classifier_accuracy(rows_a: np.ndarray, groups_a: np.ndarray, rows_b: np.ndarray, groups_b: np.ndarray,
@@ -45,6 +47,6 @@ def classifier_accuracy(rows_a: np.ndarray, groups_a: np.ndarray, rows_b: np.nda
             if len(np.unique(labels[train])) < 2:  # a fold holding one class only: guess the other
                 predicted[test] = 1 - labels[train][0]
                 continue
-            predicted[test] = _classifier(seed).fit(rows[train], labels[train]).predict(rows[test])
+            predicted[test] = _classifier(len(train), seed).fit(rows[train], labels[train]).predict(rows[test])
     recalls = [np.mean(predicted[labels == k] == k) for k in (0, 1)]
     return float(np.mean(recalls))
