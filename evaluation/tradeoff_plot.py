@@ -22,9 +22,14 @@ def plot_tradeoff(settings: dict[str, tuple[float, float]], baselines: dict[str,
         series: lists of setting names joined by a line in that order (e.g. draws 1, 2, 4, 8, 16).
         marked: setting name -> label drawn beside a star (e.g. "default", "natural").
         floor: the real-vs-real Fréchet distance, a dashed line.
-    Lower-left is better on both axes.
+    Lower-left is better on both axes. The Fréchet axis is logarithmic; baselines far less faithful than
+    every setting (side log-mel above 1.5x the settings' largest) are listed in a note, not drawn.
     """
     marked = marked or {}
+    finite = [p for p in settings.values() if np.all(np.isfinite(p))]
+    limit = 1.5 * max((x for x, _ in finite), default=np.inf)
+    off_plot = {n: p for n, p in baselines.items() if np.all(np.isfinite(p)) and p[0] > limit}
+    baselines = {n: p for n, p in baselines.items() if n not in off_plot}
     fig, ax = plt.subplots(figsize=(8.5, 6))
     for names in series:
         shown = [settings[n] for n in names if n in settings and np.all(np.isfinite(settings[n]))]
@@ -49,6 +54,10 @@ def plot_tradeoff(settings: dict[str, tuple[float, float]], baselines: dict[str,
         ax.axhline(floor, color="black", linestyle="--", linewidth=1)
         ax.annotate("real vs real (two halves of the tracks)", (ax.get_xlim()[0], floor), fontsize=7,
                     xytext=(4, 3), textcoords="offset points")
+    if off_plot:
+        note = "off the plot: " + ", ".join(f"{n} ({x:.2f}, {y:.0f})" for n, (x, y) in off_plot.items())
+        ax.text(0.99, 0.99, note, transform=ax.transAxes, ha="right", va="top", fontsize=7, color="dimgrey")
+    ax.set_yscale("log")
     ax.set_xlabel("side log-mel distance to the original (faithfulness, lower is better)")
     ax.set_ylabel("Fréchet distance to real stereo (realism, lower is better)")
     ax.set_title(title, fontsize=10)

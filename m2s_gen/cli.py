@@ -37,9 +37,11 @@ AUDIO_SUFFIXES = frozenset({".wav", ".flac", ".ogg", ".oga", ".opus", ".mp3", ".
 # subcommand -> (module, what it is): their remaining argv is forwarded to ``module.main(argv)``
 FORWARDED = {"evaluate": ("evaluation.run", "score systems on evaluation clips"),
              "bounds": ("evaluation.bounds", "hindsight oracles of the metrics beside a quality bar"),
+             "tradeoff": ("evaluation.tradeoff", "faithfulness against realism over sampler settings; picks the default"),
              "train": ("training.train", "train a model"),
              "serve": ("m2s_gen.web.serve", "a local web page to try the model (needs the web extra)")}
-_MODEL_ONLY = ("prompt", "width_db", "bass_mono_hz", "band_width", "steps", "guidance", "temperature", "draws", "model")
+_MODEL_ONLY = ("prompt", "width_db", "bass_mono_hz", "band_width", "steps", "guidance", "temperature", "draws", "preset",
+               "model")
 
 
 class CliError(Exception):
@@ -85,6 +87,9 @@ def get_parser() -> argparse.ArgumentParser:
     style.add_argument("--draws", type=int, metavar="K",
                        help="diffusion draws averaged into the take, 1..64: 1 is the most varied, more the most "
                             "plausible (default: the model's)")
+    style.add_argument("--preset", metavar="NAME",
+                       help="named sampler settings: faithful (closest to the original on average) or natural "
+                            "(most like real stereo), or one saved with the model; --draws/--temperature override it")
     upmix.add_argument("--seed", type=int, metavar="N", help="same seed, same output (default: random)")
     upmix.add_argument("--model", metavar="NAME_OR_PATH",
                        help="a saved model folder or a Hugging Face hub id (default: the bundled model)")
@@ -204,7 +209,8 @@ def _check_model_options(args: argparse.Namespace) -> None:
 def _option_of(message: str) -> str:
     """The CLI option a pipeline ``ValueError`` is about (its message starts with the argument name)."""
     names = {"width_db": "--width-db", "num_steps": "--steps", "guidance_scale": "--guidance",
-             "bass_mono_hz": "--bass-mono-hz", "temperature": "--temperature", "num_draws": "--draws", "band_widths_db": "--band-width", "prompt": "--prompt"}
+             "bass_mono_hz": "--bass-mono-hz", "temperature": "--temperature", "num_draws": "--draws", "band_widths_db": "--band-width", "prompt": "--prompt",
+             "preset": "--preset"}
     return next((flag for key, flag in names.items() if message.startswith(key)), "value")
 
 
@@ -244,9 +250,17 @@ def _model(args: argparse.Namespace, progress: bool):
         raise CliError(str(err)) from None
     except RuntimeError as err:  # a device that torch has but this machine lacks, e.g. cuda:7
         raise CliError(f"--device {args.device}: {' '.join(str(err).split())}") from None
+    if args.preset is not None:  # checked once the model is loaded: it may bring presets of its own
+        from .presets import resolve
+
+        try:
+            resolve(args.preset, upmixer.config.presets)
+        except ValueError as err:
+            raise CliError(f"argument --preset: {err}", exit_code=2) from None
     options = dict(prompt=args.prompt, width_db=args.width_db, bass_mono_hz=args.bass_mono_hz,
                    band_widths_db=args.band_width, num_steps=args.steps, guidance_scale=args.guidance,
-                   temperature=args.temperature, num_draws=args.draws, seed=args.seed, progress=progress)
+                   temperature=args.temperature, num_draws=args.draws, preset=args.preset, seed=args.seed,
+                   progress=progress)
 
     def generate(mono, sample_rate):
         with warnings.catch_warnings():
