@@ -63,6 +63,7 @@ class SpatialDenoiser(ModelMixin, ConfigMixin):
         dropout: float = 0.0,
         max_frames: int = 4096,
         patch_frames: int = 1,
+        context_channels: int = 0,
     ):
         super().__init__()
         # patch_frames consecutive frames make one token: fewer tokens, same output resolution
@@ -73,6 +74,10 @@ class SpatialDenoiser(ModelMixin, ConfigMixin):
         # attributes and their "given" mask -> one embedding; all-masked is the unconditional case
         self.attr_mlp = nn.Sequential(nn.Linear(2 * num_attributes, hidden_dim), nn.SiLU(),
                                       nn.Linear(hidden_dim, hidden_dim))
+        # a summary of the whole track (features.track_context) and its "given" flag: 0 = none
+        if context_channels:
+            self.context_mlp = nn.Sequential(nn.Linear(context_channels + 1, hidden_dim), nn.SiLU(),
+                                             nn.Linear(hidden_dim, hidden_dim))
         self.blocks = nn.ModuleList(AdaBlock(hidden_dim, num_heads, ff_mult, dropout) for _ in range(num_layers))
         self.out_norm = nn.LayerNorm(hidden_dim, elementwise_affine=False)
         self.out_modulation = nn.Linear(hidden_dim, 2 * hidden_dim)
@@ -87,9 +92,11 @@ class SpatialDenoiser(ModelMixin, ConfigMixin):
         cond: torch.Tensor,
         attributes: torch.Tensor,
         attribute_mask: torch.Tensor,
+        context: torch.Tensor | None = None,
     ) -> torch.Tensor:
         """``sample`` ``[B, P, N]``, ``timestep`` ``[B]`` or scalar, ``cond`` ``[B, C, N]``,
-        ``attributes`` ``[B, A]`` (normalised), ``attribute_mask`` ``[B, A]`` (1 = given) -> ``[B, P, N]``."""
+        ``attributes`` ``[B, A]`` (normalised), ``attribute_mask`` ``[B, A]`` (1 = given), ``context``
+        ``[B, context_channels]`` (the track summary; None or NaN rows = not given) -> ``[B, P, N]``."""
         batch, _, num_frames = sample.shape
         if num_frames > self.config.max_frames:
             raise ValueError(f"{num_frames} frames > max_frames={self.config.max_frames}")
@@ -98,6 +105,12 @@ class SpatialDenoiser(ModelMixin, ConfigMixin):
         emb = self.time_mlp(sinusoidal_embedding(timestep, dim).to(sample.dtype))
         mask = attribute_mask.to(sample.dtype)
         emb = emb + self.attr_mlp(torch.cat([attributes.to(sample.dtype) * mask, mask], dim=-1))
+        if self.config.context_channels:
+            if context is None:
+                context = sample.new_full((batch, self.config.context_channels), float("nan"))
+            context = context.to(sample.dtype).expand(batch, -1)
+            given = torch.isfinite(context).all(dim=-1, keepdim=True).to(sample.dtype)
+            emb = emb + self.context_mlp(torch.cat([torch.nan_to_num(context) * given, given], dim=-1))
         patch = self.config.patch_frames
         pad = (-num_frames) % patch
         x = torch.nn.functional.pad(torch.cat([sample, cond.to(sample.dtype)], dim=1), (0, pad))

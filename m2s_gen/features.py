@@ -43,3 +43,21 @@ def mono_conditioning(codec, mid: torch.Tensor, latent_scale: float) -> torch.Te
     latents = _to_frames(latents, num_frames) / latent_scale
     energy = (spatial.mid_band_energy_db(mid) - MID_DB_CENTRE) / MID_DB_SCALE
     return torch.cat([latents, energy.to(latents.dtype)], dim=1)
+
+
+CONTEXT_FLOOR_BELOW_PEAK_DB = 50.0
+
+
+def track_context(cond: torch.Tensor) -> torch.Tensor:
+    """Summary of a whole track's conditioning ``[C, N]`` (or ``[S, C, N]`` segments of it, frames
+    concatenated) -> ``[2C]``: mean and standard deviation over its audible frames (the mid's loudest
+    band within 50 dB of the track's loudest frame). The stereo image is a property of the production,
+    so the denoiser sees this beside the 10 s window it generates."""
+    if cond.dim() == 3:
+        cond = cond.transpose(0, 1).reshape(cond.shape[1], -1)
+    cond = cond.float()
+    loudest_db = cond[-spatial.NUM_BANDS:].amax(dim=0) * MID_DB_SCALE + MID_DB_CENTRE
+    audible = loudest_db > loudest_db.max() - CONTEXT_FLOOR_BELOW_PEAK_DB
+    frames = cond[:, audible] if bool(audible.any()) else cond
+    std = frames.std(dim=1, unbiased=False) if frames.shape[1] > 1 else torch.zeros_like(frames[:, 0])
+    return torch.cat([frames.mean(dim=1), std])

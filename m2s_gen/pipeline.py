@@ -157,7 +157,8 @@ class Upmixer:
         return attributes.normalise(values) * mask, mask
 
     # 3. sampling -----------------------------------------------------------------------------
-    def _sample(self, cond, attrs, mask, num_steps, guidance_scale, generator, temperature=1.0) -> torch.Tensor:
+    def _sample(self, cond, attrs, mask, num_steps, guidance_scale, generator, temperature=1.0,
+                context=None) -> torch.Tensor:
         """DPM-Solver++ from noise scaled by ``temperature``: 1 samples the learned distribution, lower
         values move towards its most typical member (0: deterministic given the input)."""
         scheduler = DPMSolverMultistepScheduler.from_config(self.scheduler_config)
@@ -173,13 +174,27 @@ class Upmixer:
             if guided:
                 out = self.denoiser(torch.cat([x_in, x_in]), t, torch.cat([cond, cond]),
                                     torch.cat([attrs, torch.zeros_like(attrs)]),
-                                    torch.cat([mask, torch.zeros_like(mask)]))
+                                    torch.cat([mask, torch.zeros_like(mask)]), *self._context_args(context, 2 * batch))
                 out_c, out_u = out.chunk(2)
                 out = out_u + guidance_scale * (out_c - out_u)
             else:
-                out = self.denoiser(x_in, t, cond, attrs, mask)
+                out = self.denoiser(x_in, t, cond, attrs, mask, *self._context_args(context, batch))
             x = scheduler.step(out, t, x).prev_sample
         return features.latent_to_params(x.float().cpu())
+
+    def _context_args(self, context, batch: int) -> tuple:
+        """The track summary as the denoiser's extra argument, for models trained with one."""
+        if not self.denoiser.config.get("context_channels", 0):
+            return ()
+        return (None if context is None else context.to(self.device).reshape(1, -1).expand(batch, -1),)
+
+    @staticmethod
+    def _track_context(conds, groups) -> torch.Tensor:
+        """Summary (:func:`features.track_context`) of the whole input's conditioning, from each group
+        of segments' ``cond`` ``[S, C, N]`` (padding frames left out)."""
+        frames = [c[:, :spatial.num_param_frames(e - s)] for cond, group in zip(conds, groups)
+                  for c, (s, e) in zip(cond.cpu(), group)]
+        return features.track_context(torch.cat(frames, dim=-1))
 
     # 4. render ------------------------------------------------------------------------------
     @staticmethod
@@ -287,16 +302,28 @@ class Upmixer:
         sides = []
         batch = self.config.batch_segments
         bar = tqdm(total=len(windows), desc="upmix", unit="seg", disable=not progress)
-        for first in range(0, len(windows), batch):
-            group = windows[first:first + batch]
-            # the STFT needs at least one window of samples: clips under 40 ms are zero-padded
-            length = max(spatial.STFT_WINDOW, max(end - start for start, end in group))
-            segs = torch.stack([torch.nn.functional.pad(mid[s:e], (0, length - (e - s))) for s, e in group])
-            # 3. mono conditioning (codec latents + band energies)
-            cond = features.mono_conditioning(self.codec, segs.to(self.device), self.config.latent_scale)
+        groups = [windows[first:first + batch] for first in range(0, len(windows), batch)]
+        # the STFT needs at least one window of samples: clips under 40 ms are zero-padded
+        lengths = [max(spatial.STFT_WINDOW, max(end - start for start, end in group)) for group in groups]
+
+        def segments(k: int) -> torch.Tensor:
+            return torch.stack([torch.nn.functional.pad(mid[s:e], (0, lengths[k] - (e - s))) for s, e in groups[k]])
+
+        def conditioning(k: int) -> torch.Tensor:
+            return features.mono_conditioning(self.codec, segments(k).to(self.device), self.config.latent_scale)
+
+        # 3. mono conditioning (codec latents + band energies); a model with track context first
+        # summarises all of the input, so its segments are encoded up front (small: [C, N] each)
+        context, conds = None, None
+        if self.denoiser.config.get("context_channels", 0):
+            conds = [conditioning(k) for k in range(len(groups))]
+            context = self._track_context(conds, groups)
+        for k, group in enumerate(groups):
+            segs = segments(k)
+            cond = conds[k] if conds is not None else conditioning(k)
             # 4. diffusion sampling of the spatial latent: num_draws per segment, in one batch
             draws = self._sample(cond.repeat_interleave(num_draws, 0), attrs, mask, num_steps, guidance_scale,
-                                 generator, temperature)
+                                 generator, temperature, context)
             # 5. one calibrated image per segment, then render the side on the input's own spectrum
             params = self._images(draws, cond, targets, band_widths_db, calibrate, anchor)
             for (s, e), seg, p in zip(group, segs, params):

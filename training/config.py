@@ -53,6 +53,8 @@ class DiffusionConfig:
     gain_db_range: float = 10.0  # random level shift of the mid's band energies (augmentation)
     target_smooth_frames: int = 1  # smooth the spatial targets over this many 40 ms frames (1 = off)
     loss_energy_weight: float = 0.0  # weigh tiles by (mid energy / band max) ** this (0 = uniform)
+    track_context: bool = False  # condition on a summary of the whole track (features.track_context)
+    context_drop_prob: float = 0.2  # the summary hidden this often, so a window alone works too
     init_denoiser: str = ""  # a saved SpatialDenoiser folder to start from (fine-tuning)
     latents_dir: str = ""  # precomputed latents to use (default: OUTPUT_DIR/latents)
 

@@ -60,8 +60,9 @@ def precompute(cfg: TrainConfig, codec_path: Path, out: Path, accelerator) -> Pa
             cond, params = track_pairs(codec, tracks[i][1], cfg.diffusion.precompute_chunk_s,
                                        cfg.diffusion.precompute_max_chunks)
             tmp = path.with_suffix(".tmp")
+            rate = source_rate_hz(cfg, tracks[i][0])
             save_file({"cond": cond.half().contiguous(), "params": params.half().contiguous()}, str(tmp),
-                      metadata={"name": tracks[i][0]})
+                      metadata={"name": tracks[i][0], "source_rate_hz": str(rate)})
             tmp.rename(path)
     accelerator.wait_for_everyone()
     if accelerator.is_main_process:
@@ -71,6 +72,28 @@ def precompute(cfg: TrainConfig, codec_path: Path, out: Path, accelerator) -> Pa
         (out / STATS_FILE).write_text(json.dumps(stats, indent=2) + "\n")
     accelerator.wait_for_everyone()
     return out
+
+
+def source_rate_hz(cfg: TrainConfig, track_name: str) -> int:
+    """The sample rate a track was decoded from (its ``training.data.prepare`` record), else 48000."""
+    package, _, name = track_name.partition("/")
+    root = Path(cfg.data.prepared_dir if cfg.data.source == "prepared" else Path(cfg.data.npy_folder).parent)
+    record = root / "records" / package / f"{name}.json"
+    try:
+        return int(json.loads(record.read_text()).get("source_sample_rate") or spatial.MODEL_SAMPLE_RATE)
+    except (OSError, ValueError):
+        return spatial.MODEL_SAMPLE_RATE
+
+
+def load_source_rates(folder: Path) -> list[int]:
+    """Each shard's source sample rate (48000 for shards written before it was recorded), in track order."""
+    from safetensors import safe_open
+
+    rates = []
+    for path in sorted(folder.glob("*.safetensors")):
+        with safe_open(str(path), framework="pt") as f:
+            rates.append(int((f.metadata() or {}).get("source_rate_hz", spatial.MODEL_SAMPLE_RATE)))
+    return rates
 
 
 def load_shards(folder: Path) -> list[tuple[torch.Tensor, torch.Tensor]]:

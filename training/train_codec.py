@@ -70,6 +70,8 @@ def train_codec(cfg: TrainConfig, output_dir: Path, accelerator) -> Path:
             log.write(step + 1, running)
         if (step + 1) % cfg.checkpoint_every == 0 and step + 1 < cfg.codec.steps:
             checkpoints.save(accelerator, ckpt_dir, step + 1)
+            # data still being prepared (training.data.prepare runs beside): take the new tracks
+            tracks = open_tracks(cfg.data, "train")
     accelerator.wait_for_everyone()
     if accelerator.is_main_process:
         codec = accelerator.unwrap_model(model)

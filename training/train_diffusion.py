@@ -19,9 +19,9 @@ from m2s_gen.pipeline import Upmixer, UpmixerConfig
 
 from . import checkpoints
 from .config import TrainConfig
-from .diffusion_batches import attribute_mask, sample_batch
+from .diffusion_batches import attribute_mask, band_mask_for_rate, drop_context, pair_contexts, sample_batch
 from .ema import EMA
-from .precompute import STATS_FILE, load_shards
+from .precompute import STATS_FILE, load_shards, load_source_rates
 
 
 def _loss(model, noise_scheduler, batch, mask, rng_torch) -> torch.Tensor:
@@ -30,7 +30,7 @@ def _loss(model, noise_scheduler, batch, mask, rng_torch) -> torch.Tensor:
     t = torch.randint(0, noise_scheduler.config.num_train_timesteps, (x0.shape[0],), generator=rng_torch).to(x0.device)
     noisy = noise_scheduler.add_noise(x0, noise, t)
     target = noise_scheduler.get_velocity(x0, noise, t)
-    pred = model(noisy, t, batch["cond"], batch["attributes"], mask)
+    pred = model(noisy, t, batch["cond"], batch["attributes"], mask, batch.get("context"))
     weight = batch["weight"]
     return ((pred.float() - target) ** 2 * weight).sum() / weight.sum().clamp(min=1.0)
 
@@ -66,9 +66,16 @@ def train_diffusion(cfg: TrainConfig, codec_path: Path, latents_dir: Path, outpu
     dim, scale = stats["latent_dim"], stats["latent_scale"]
     train_pairs = load_shards(latents_dir / "train")
     val_pairs = load_shards(latents_dir / "validation")
+    # bands above a band-limited source's Nyquist (32 kHz packages) carry no image: masked in the loss
+    train_masks = [band_mask_for_rate(r) for r in load_source_rates(latents_dir / "train")]
+    val_masks = [band_mask_for_rate(r) for r in load_source_rates(latents_dir / "validation")]
+    train_ctx = pair_contexts(train_pairs, dim, scale) if dcfg.track_context else None
+    val_ctx = pair_contexts(val_pairs, dim, scale) if dcfg.track_context else None
     torch.manual_seed(cfg.seed)
     kwargs = dict(param_channels=3 * spatial.NUM_BANDS, cond_channels=dim + spatial.NUM_BANDS,
                   num_attributes=len(attributes.ATTRIBUTE_NAMES))
+    if dcfg.track_context:
+        kwargs["context_channels"] = 2 * (dim + spatial.NUM_BANDS)
     if dcfg.init_denoiser:
         model = SpatialDenoiser.from_pretrained(dcfg.init_denoiser, use_safetensors=True)
         if any(model.config[k] != v for k, v in kwargs.items()):
@@ -89,7 +96,8 @@ def train_diffusion(cfg: TrainConfig, codec_path: Path, latents_dir: Path, outpu
     val_batch = {k: v.to(accelerator.device) for k, v in
                  sample_batch(val_pairs, 64, dcfg.segment_frames, dim, scale, val_rng, flip_side=False,
                               smooth_frames=dcfg.target_smooth_frames,
-                              energy_weight=dcfg.loss_energy_weight).items()}
+                              energy_weight=dcfg.loss_energy_weight, contexts=val_ctx,
+                              band_masks=val_masks).items()}
     val_mask = attribute_mask(64, kwargs["num_attributes"], 0.5, 0.2, val_rng).to(accelerator.device)
     bar = tqdm(range(start, dcfg.steps), desc="diffusion", initial=start, total=dcfg.steps,
                disable=not accelerator.is_local_main_process)
@@ -101,7 +109,10 @@ def train_diffusion(cfg: TrainConfig, codec_path: Path, latents_dir: Path, outpu
                  sample_batch(train_pairs, dcfg.batch_size, dcfg.segment_frames, dim, scale, rng,
                                       gain_db_range=dcfg.gain_db_range,
                                       smooth_frames=dcfg.target_smooth_frames,
-                                      energy_weight=dcfg.loss_energy_weight).items()}
+                                      energy_weight=dcfg.loss_energy_weight, contexts=train_ctx,
+                                      band_masks=train_masks).items()}
+        if "context" in batch:
+            batch["context"] = drop_context(batch["context"], dcfg.context_drop_prob, rng).to(accelerator.device)
         mask = attribute_mask(dcfg.batch_size, kwargs["num_attributes"], dcfg.attribute_drop_prob,
                               dcfg.all_attributes_drop_prob, rng).to(accelerator.device)
         with accelerator.accumulate(model), accelerator.autocast():
