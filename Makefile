@@ -1,4 +1,5 @@
-# make test   create .venv if missing, install the package, run the test suite (CPU)
+# make test   create .venv if missing, install the package, run the test suite (CPU), with the web
+#             page's browser test (apt-get installs chromium where it is missing)
 # make demo   the same install, then upmix the bundled example with the bundled model
 #
 # Both work on a fresh machine: the install runs once (a stamp file remembers it) and again only
@@ -16,18 +17,28 @@ FALLBACK_EXAMPLE := examples/example.wav
 DEMO_MODEL := runs/demo_model
 DEMO_OUT := examples/demo_out.wav
 
-.PHONY: install test demo
+.PHONY: install test demo browser
 
 install: $(STAMP)
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install $(TORCH)
-	$(PY) -m pip install -e '.[test]'
+	$(PY) -m pip install -e '.[test,web]'
 	touch $@
 
-test: $(STAMP)
-	$(PY) -m pytest -q
+# The web page's browser test (tests/test_web_browser.py) drives Debian's chromium through playwright;
+# no browser is downloaded. apt-get runs only where chromium is missing (as root, else through sudo).
+CHROMIUM := /usr/bin/chromium
+browser:
+	@[ -x $(CHROMIUM) ] || { \
+	  echo "installing chromium for the browser test (apt-get)"; \
+	  sudo=; [ "$$(id -u)" = 0 ] || sudo=sudo; \
+	  $$sudo apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$sudo apt-get install -y -qq chromium; }
+
+# M2S_REQUIRE_BROWSER=1: a missing browser fails the browser test instead of skipping it
+test: $(STAMP) browser
+	M2S_REQUIRE_BROWSER=1 $(PY) -m pytest -q
 
 # A few seconds of synthetic mono music (chords, bass, noise hits), for as long as no real example
 # is bundled in $(BUNDLED_EXAMPLE).

@@ -1,7 +1,10 @@
 """The page's handlers and the ``m2s serve`` command, without a browser (tests/test_web_browser.py has one)."""
 from __future__ import annotations
 
+import importlib.util
 import json
+import socket
+import urllib.request
 from pathlib import Path
 
 import gradio as gr
@@ -10,6 +13,7 @@ import pytest
 import soundfile as sf
 
 from conftest import FOLD_TOL, fold_error, music_like, write_wav
+from web_server import REPO, Server
 from m2s_gen import cli
 from m2s_gen.web import serve
 from m2s_gen.web.handlers import NO_TRIALS, PageHandlers
@@ -134,7 +138,7 @@ def test_m2s_serve_is_a_subcommand(capsys):
     assert out.startswith("usage: m2s serve") and "--max-duration-s" in out and "--results-dir" in out
 
 
-def test_serve_errors_are_one_line_and_leave_no_temporary_files(tmp_path, monkeypatch, capsys):
+def test_serve_errors_are_one_line_and_leave_no_temporary_files(tmp_path, monkeypatch, capsys, tiny_model_dir):
     for key, value in serve.OFFLINE_ENV.items():  # serve sets these for its process: undone after the test
         monkeypatch.setenv(key, value)
     monkeypatch.setenv("GRADIO_TEMP_DIR", str(tmp_path / "not-made"))
@@ -152,4 +156,39 @@ def test_serve_errors_are_one_line_and_leave_no_temporary_files(tmp_path, monkey
     assert cli.main(["serve", "--model", str(tmp_path / "missing")]) == 1
     err = capsys.readouterr().err
     assert err.startswith("m2s serve: error: ") and err.count("\n") == 1 and "missing" in err
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        assert cli.main(["serve", "--model", str(tiny_model_dir), "--port", str(port)]) == 1
+    assert capsys.readouterr().err == (f"m2s serve: error: cannot listen on 127.0.0.1:{port} (Cannot find empty "
+                                       f"port in range: {port}-{port})\n")
     assert list(tmp_path.iterdir()) == []
+
+
+def _app_module():
+    spec = importlib.util.spec_from_file_location("space_app", REPO / "app.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_app_py_listens_where_a_space_says_and_on_127_0_0_1_otherwise():
+    space_argv = _app_module().space_argv
+    assert space_argv({}) == ["--host", "127.0.0.1", "--port", "7860"]
+    assert space_argv({"GRADIO_SERVER_NAME": "0.0.0.0", "GRADIO_SERVER_PORT": "7861", "M2S_MODEL": "org/name"}) == [
+        "--host", "0.0.0.0", "--port", "7861", "--model", "org/name"]
+
+
+def test_app_py_serves_the_page(tiny_model_dir, tmp_path):
+    server = Server(["app.py"], tmp_path, env={"M2S_MODEL": str(tiny_model_dir), "M2S_WEB_MAX_TAKES": "3"},
+                    port_option=False)
+    try:
+        assert f"http://127.0.0.1:{server.port}" in "".join(server.lines)
+        config = json.load(urllib.request.urlopen(server.url + "config", timeout=30))
+        assert config["title"] == "m2s-gen: mono to stereo"
+        sliders = [c["props"] for c in config["components"] if c["props"].get("elem_id") == "m2s-takes"]
+        assert sliders[0]["maximum"] == 3
+    finally:
+        assert server.stop() == 0
+    assert list(server.tmp.iterdir()) == []

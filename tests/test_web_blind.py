@@ -33,7 +33,8 @@ def test_pairs_are_the_model_against_each_other_system_under_neutral_names(tmp_p
     assert pairs == {("freq_decorrelator", "model"): 2, ("model", "original"): 2}
     assert sorted(t.take for t in test.trials) == [1, 1, 2, 2]
     for trial in test.trials:
-        assert trial.a_path.name == f"trial{trial.trial:03d}_A.wav" and trial.b_path.name == f"trial{trial.trial:03d}_B.wav"
+        number = f"trial{trial.trial:03d}"
+        assert trial.a_path.name == f"{number}_A.wav" and trial.b_path.name == f"{number}_B.wav"
         played = {trial.a_path.read_text(), trial.b_path.read_text()}
         expected_other = "baseline" if "freq_decorrelator" in (trial.a, trial.b) else "original"
         assert played == {f"take{trial.take}", expected_other}

@@ -46,7 +46,8 @@ def test_a_file_over_the_duration_limit_is_refused(tmp_path):
     assert load_upload(path, WebSettings(max_duration_s=3)).mono.shape == (48_000,)
 
 
-@pytest.mark.parametrize("content, problem", [(b"", "empty file"), (b"not audio at all" * 10, "not a readable audio file")])
+@pytest.mark.parametrize("content, problem", [(b"", "empty file"),
+                                              (b"not audio at all" * 10, "not a readable audio file")])
 def test_bad_files_give_one_line_naming_the_upload_not_the_server_path(tmp_path, content, problem):
     server_path = tmp_path / "cache" / "0123abcd"
     server_path.mkdir(parents=True)

@@ -66,8 +66,8 @@ def main(argv: list[str] | None = None) -> int:
     previous = signal.signal(signal.SIGTERM, _interrupt)
     try:
         return _serve(args, settings, root)
-    except KeyboardInterrupt:
-        return 130
+    except KeyboardInterrupt:  # Ctrl-C or SIGTERM before the page was up: a stop as asked
+        return 0
     finally:
         signal.signal(signal.SIGTERM, previous)
         shutil.rmtree(root, ignore_errors=True)
@@ -95,11 +95,15 @@ def _serve(args: argparse.Namespace, settings, root: Path) -> int:
     demo = build_app(upmixer, settings, root, model_name=model_name)
     demo.queue(default_concurrency_limit=1, max_size=32)  # one upmix at a time; the others wait their turn
     try:
+        # blocks until Ctrl-C or SIGTERM, which gradio's wait loop turns into a clean close
         demo.launch(server_name=args.host, server_port=args.port, share=False, inbrowser=False,
                     max_file_size=settings.max_upload_bytes, ssr_mode=False, pwa=False, mcp_server=False,
                     footer_links=["gradio", "settings"], css=CSS)
     except OSError as err:  # the port is taken, or the address is not this machine's
-        return _error(f"cannot listen on {args.host}:{args.port} ({' '.join(str(err).split())})")
+        reason = " ".join(str(err).split()).split(". ")[0].rstrip(".")  # without gradio's advice on other options
+        return _error(f"cannot listen on {args.host}:{args.port} ({reason})")
+    except KeyboardInterrupt:  # a stop that came while launch() was still starting
+        demo.close()
     return 0
 
 

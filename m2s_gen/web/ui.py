@@ -43,7 +43,7 @@ def build_app(upmixer, settings: WebSettings, root: Path, model_name: str = "the
                         width_db = gr.Textbox(label="width (dB, -40..10; empty: the model's)", elem_id="m2s-width")
                         bass = gr.Textbox(label="mono bass below (Hz; empty: off)", elem_id="m2s-bass")
                         seed = gr.Number(0, label="seed", precision=0, minimum=0)
-                        takes = gr.Slider(1, settings.max_takes, value=1, step=1, label="takes")
+                        takes = gr.Slider(1, settings.max_takes, value=1, step=1, label="takes", elem_id="m2s-takes")
                     preset = gr.Dropdown(presets, value=None, label="preset (empty: the model's defaults)",
                                          info="faithful: closest to the original on average; natural: most like "
                                          "real stereo. Draws and temperature below override it.", elem_id="m2s-preset")
