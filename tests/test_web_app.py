@@ -4,6 +4,7 @@ from __future__ import annotations
 import importlib.util
 import json
 import socket
+import urllib.error
 import urllib.request
 from pathlib import Path
 
@@ -180,15 +181,29 @@ def test_app_py_listens_where_a_space_says_and_on_127_0_0_1_otherwise():
         "--host", "0.0.0.0", "--port", "7861", "--model", "org/name"]
 
 
-def test_app_py_serves_the_page(tiny_model_dir, tmp_path):
-    server = Server(["app.py"], tmp_path, env={"M2S_MODEL": str(tiny_model_dir), "M2S_WEB_MAX_TAKES": "3"},
-                    port_option=False)
+def _post_upload(url: str, name: str, content: bytes):
+    boundary = "m2s-test-boundary"
+    body = (f"--{boundary}\r\nContent-Disposition: form-data; name=\"files\"; filename=\"{name}\"\r\n"
+            "Content-Type: audio/wav\r\n\r\n").encode() + content + f"\r\n--{boundary}--\r\n".encode()
+    request = urllib.request.Request(url + "gradio_api/upload", body,
+                                     {"Content-Type": f"multipart/form-data; boundary={boundary}"})
+    return urllib.request.urlopen(request, timeout=30)
+
+
+def test_app_py_serves_the_page_with_the_limits_from_its_environment(tiny_model_dir, tmp_path):
+    env = {"M2S_MODEL": str(tiny_model_dir), "M2S_WEB_MAX_TAKES": "3", "M2S_WEB_MAX_UPLOAD_MB": "0.05"}
+    server = Server(["app.py"], tmp_path, env=env, port_option=False)
     try:
         assert f"http://127.0.0.1:{server.port}" in "".join(server.lines)
         config = json.load(urllib.request.urlopen(server.url + "config", timeout=30))
         assert config["title"] == "m2s-gen: mono to stereo"
         sliders = [c["props"] for c in config["components"] if c["props"].get("elem_id") == "m2s-takes"]
         assert sliders[0]["maximum"] == 3
+        # the upload limit is the server's: a file over it is refused while it is received
+        assert _post_upload(server.url, "small.wav", b"x" * 40_000).status == 200
+        with pytest.raises(urllib.error.HTTPError) as info:
+            _post_upload(server.url, "large.wav", b"x" * 60_000)
+        assert info.value.code == 413
     finally:
         assert server.stop() == 0
     assert list(server.tmp.iterdir()) == []

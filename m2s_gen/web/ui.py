@@ -17,6 +17,7 @@ from .settings import WebSettings
 from .upmix import DOWNLOAD_FORMATS
 
 AUDIO_TYPES = [".wav", ".flac", ".ogg", ".oga", ".opus", ".mp3", ".aif", ".aiff", ".au", ".caf", ".w64", ".wv"]
+SESSION_IDLE_S = 6 * 3600
 CSS = ".m2s-players { flex-wrap: wrap; } .m2s-players > div { min-width: 260px; }"
 
 
@@ -26,7 +27,8 @@ def build_app(upmixer, settings: WebSettings, root: Path, model_name: str = "the
     presets, player_labels = handlers.presets, handlers.player_labels
 
     with gr.Blocks(title="m2s-gen: mono to stereo", delete_cache=(900, 3600)) as demo:
-        session = gr.State(None, delete_callback=close_session)
+        # gradio calls close_session an hour after the visitor leaves, or when the session idled this long
+        session = gr.State(None, time_to_live=SESSION_IDLE_S, delete_callback=close_session)
         gr.Markdown(f"# m2s-gen: mono to stereo\nUpmix a mono recording with {model_name} and compare it with "
                     f"the best DSP baseline ({settings.baseline}). The fold-down (L+R)/2 of every take is the "
                     "input exactly. A stereo file is folded to mono, and its original is offered as the reference. "
