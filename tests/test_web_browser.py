@@ -203,7 +203,7 @@ def test_the_page_asked_nothing_of_the_internet(page):
 
 def test_no_server_path_is_taken_from_the_client(server, clip):
     # a file the server has but nobody uploaded: neither served nor accepted as an input
-    for path in (clip, Path("/etc/passwd")):
+    for path in (clip, Path("/etc/passwd"), REPO / "README.md"):  # the latter in the server's own folder
         with pytest.raises(urllib.error.HTTPError) as info:
             urllib.request.urlopen(f"{server.url}gradio_api/file={quote(str(path))}", timeout=10)
         assert info.value.code == 403
