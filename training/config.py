@@ -32,6 +32,7 @@ class CodecConfig:
     adam_betas: tuple = (0.5, 0.9)  # EnCodec's; (0.9, 0.999) converges faster without a discriminator
     final_lr_fraction: float = 1.0  # cosine decay of the learning rate to this fraction at the last step
     gain_db_range: float = 6.0
+    snr_weight: float = 0.0  # weight of the waveform SNR term (dB / 10) beside the spectral losses
     validation_crops: int = 32
 
 

@@ -42,7 +42,7 @@ def train_codec(cfg: TrainConfig, output_dir: Path, accelerator) -> Path:
     hop = model.hop_length
     num_samples = max(1, round(cfg.codec.segment_s * model.config.sample_rate / hop)) * hop
     optimizer = torch.optim.Adam(model.parameters(), lr=cfg.codec.learning_rate, betas=tuple(cfg.codec.adam_betas))
-    loss_fn = CodecLoss(model.config.sample_rate).to(accelerator.device)
+    loss_fn = CodecLoss(model.config.sample_rate, snr_weight=cfg.codec.snr_weight).to(accelerator.device)
     model, optimizer = accelerator.prepare(model, optimizer)
     ckpt_dir = output_dir / "checkpoints_codec"
     start = checkpoints.resume(accelerator, ckpt_dir)
