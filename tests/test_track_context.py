@@ -100,3 +100,25 @@ def test_upmixer_passes_one_summary_of_the_whole_input(tmp_path):
     again = Upmixer.from_pretrained(tmp_path / "m")
     assert again.denoiser.config.context_channels == 2 * (latent_dim + B)
     assert torch.allclose(again(mono, sample_rate=rate, seed=3, num_steps=2, num_draws=1), stereo, atol=1e-5)
+
+
+def test_a_model_without_context_gains_one_and_starts_unchanged(tmp_path):
+    from training.train_diffusion import init_from
+
+    torch.manual_seed(0)
+    kwargs = dict(param_channels=3 * B, cond_channels=D + B, num_attributes=5)
+    old = SpatialDenoiser(**kwargs, hidden_dim=32, num_layers=1, num_heads=2).eval()
+    torch.nn.init.normal_(old.out_proj.weight, std=0.1)
+    old.save_pretrained(tmp_path / "old")
+    new = init_from(str(tmp_path / "old"), {**kwargs, "context_channels": 6}).eval()
+    assert new.config.context_channels == 6 and new.config.hidden_dim == 32
+    x, cond = torch.randn(2, 3 * B, 8), torch.randn(2, D + B, 8)
+    attrs, mask = torch.zeros(2, 5), torch.zeros(2, 5)
+    with torch.no_grad():
+        assert torch.allclose(new(x, 5, cond, attrs, mask, torch.randn(2, 6)), old(x, 5, cond, attrs, mask), atol=1e-6)
+    try:
+        init_from(str(tmp_path / "old"), {**kwargs, "cond_channels": D + B + 1})
+    except ValueError as err:
+        assert "do not match" in str(err)
+    else:
+        raise AssertionError("a denoiser of other channels was accepted")

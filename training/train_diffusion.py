@@ -59,6 +59,28 @@ def _save_upmixer(cfg: TrainConfig, codec_path: Path, denoiser, latent_scale: fl
     upmixer.save_pretrained(folder)
 
 
+def init_from(folder: str, kwargs: dict) -> SpatialDenoiser:
+    """A denoiser started from a saved one (fine-tuning). A model without a track-context input
+    gains one when ``kwargs`` asks for it: its last layer starts at zero, so the new model begins as
+    exactly the old one and learns what the summary adds."""
+    old = SpatialDenoiser.from_pretrained(folder, use_safetensors=True).float()
+    fixed = {k: v for k, v in kwargs.items() if k != "context_channels"}
+    if any(old.config[k] != v for k, v in fixed.items()):
+        raise ValueError(f"init_denoiser {folder}: its channels do not match this data ({fixed})")
+    want = kwargs.get("context_channels", 0)
+    if old.config.get("context_channels", 0) == want:
+        return old
+    if old.config.get("context_channels", 0):
+        raise ValueError(f"init_denoiser {folder}: has a track-context input of another size")
+    config = {k: v for k, v in old.config.items() if not k.startswith("_")}
+    model = SpatialDenoiser(**{**config, "context_channels": want})
+    missing, unexpected = model.load_state_dict(old.state_dict(), strict=False)
+    assert not unexpected and all(k.startswith("context_mlp.") for k in missing), (missing, unexpected)
+    torch.nn.init.zeros_(model.context_mlp[-1].weight)
+    torch.nn.init.zeros_(model.context_mlp[-1].bias)
+    return model
+
+
 def train_diffusion(cfg: TrainConfig, codec_path: Path, latents_dir: Path, output_dir: Path, accelerator) -> Path:
     """Train (or resume) the denoiser; saves the complete upmixer to ``output_dir/model``."""
     dcfg = cfg.diffusion
@@ -77,9 +99,7 @@ def train_diffusion(cfg: TrainConfig, codec_path: Path, latents_dir: Path, outpu
     if dcfg.track_context:
         kwargs["context_channels"] = 2 * (dim + spatial.NUM_BANDS)
     if dcfg.init_denoiser:
-        model = SpatialDenoiser.from_pretrained(dcfg.init_denoiser, use_safetensors=True)
-        if any(model.config[k] != v for k, v in kwargs.items()):
-            raise ValueError(f"init_denoiser {dcfg.init_denoiser}: its channels do not match this data ({kwargs})")
+        model = init_from(dcfg.init_denoiser, kwargs)
     else:
         model = SpatialDenoiser(**{**kwargs, **dcfg.model})
     ema = EMA(model, dcfg.ema_decay)
