@@ -47,6 +47,7 @@ class UpmixerConfig:
     band_level_anchor: float = 0.0  # 0..1: how far each band's level is moved to that profile
     default_calibrate: bool = True  # apply ratio_offset_db / coherence_scale (when present) by default
     presets: dict[str, dict] | None = None  # name -> sampler settings (m2s_gen.presets), over the built-in ones
+    use_track_context: bool = True  # give a context-trained denoiser the input's summary (False: ablation)
     attribute_names: list[str] = field(default_factory=lambda: list(attributes.ATTRIBUTE_NAMES))
     codec: str = "codec"  # subfolder with our SeanetCodec, or "official:<folder>"
     format_version: int = 1
@@ -315,7 +316,7 @@ class Upmixer:
         # 3. mono conditioning (codec latents + band energies); a model with track context first
         # summarises all of the input, so its segments are encoded up front (small: [C, N] each)
         context, conds = None, None
-        if self.denoiser.config.get("context_channels", 0):
+        if self.denoiser.config.get("context_channels", 0) and self.config.use_track_context:
             conds = [conditioning(k) for k in range(len(groups))]
             context = self._track_context(conds, groups)
         for k, group in enumerate(groups):

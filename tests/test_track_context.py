@@ -94,6 +94,12 @@ def test_upmixer_passes_one_summary_of_the_whole_input(tmp_path):
     assert torch.allclose((stereo[0] + stereo[1]) / 2, mono, atol=1e-6)
     assert seen and all(c is not None and torch.isfinite(c).all() for c in seen)
     assert all(torch.equal(c[0], seen[0][0]) for c in seen)  # one summary for every segment
+    # the ablation switch: the same model with the summary hidden
+    seen.clear()
+    up.config.use_track_context = False
+    hidden = up(mono, sample_rate=rate, seed=3, num_steps=2, num_draws=1)
+    assert seen and all(c is None for c in seen) and hidden.shape == stereo.shape
+    up.config.use_track_context = True
     # saved and loaded, the model keeps its context input
     up.denoiser.forward = forward
     up.save_pretrained(tmp_path / "m")
