@@ -9,6 +9,9 @@ of the reference and of each system's output. Output, per system:
 - ``classifier_accuracy``: balanced accuracy of a classifier telling real from upmix segments,
   cross-validated with whole clips held out (0.5: indistinguishable).
 
+``frechet_se`` is the standard error of the Fréchet distance over the choice of clips (bootstrap:
+clips drawn with replacement, each with its reference and output segments).
+
 And a floor, ``reference_split``: the Fréchet distance between the references of two halves of the
 tracks (alternating, whole tracks on each side). It is the distance between two sets of *different*
 real music, so a system below it is as close to the original stereo as other real stereo is; a
@@ -21,6 +24,9 @@ import numpy as np
 
 from .metrics.frechet import frechet_distance
 from .metrics.two_sample import classifier_accuracy
+
+#: Bootstrap resamples of the clips for the standard error of the Fréchet distance.
+NUM_BOOTSTRAP = 50
 
 
 def _stack(per_clip: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
@@ -48,6 +54,25 @@ def track_halves(clip_ids: list[str]) -> np.ndarray:
     return np.array([clip_id.split("@")[0] in first for clip_id in clip_ids], dtype=bool)
 
 
+def bootstrap_frechet_se(real: np.ndarray, real_groups: np.ndarray, fake: np.ndarray, fake_groups: np.ndarray,
+                         num_resamples: int = NUM_BOOTSTRAP, seed: int = 0) -> float:
+    """Standard error of `frechet_distance(real, fake)` over resamples of the clips (groups) with
+    replacement; a clip drawn brings its rows of both sets. NaN with fewer than 2 clips."""
+    clips = np.unique(np.concatenate([real_groups, fake_groups]))
+    if clips.size < 2:
+        return float("nan")
+    rng = np.random.default_rng(seed)
+    real_by_clip = {c: real[real_groups == c] for c in clips}
+    fake_by_clip = {c: fake[fake_groups == c] for c in clips}
+    values = []
+    for _ in range(num_resamples):
+        drawn = rng.choice(clips, size=clips.size, replace=True)
+        a, b = np.concatenate([real_by_clip[c] for c in drawn]), np.concatenate([fake_by_clip[c] for c in drawn])
+        if len(a) >= 2 and len(b) >= 2:
+            values.append(frechet_distance(a, b))
+    return float(np.std(values, ddof=1)) if len(values) > 1 else float("nan")
+
+
 def realism_scores(reference: list[np.ndarray], outputs: dict[str, list[np.ndarray]], clip_ids: list[str],
                    seed: int = 0) -> dict:
     """Realism of each system against the references.
@@ -57,7 +82,7 @@ def realism_scores(reference: list[np.ndarray], outputs: dict[str, list[np.ndarr
         outputs: system name -> per clip (same order) its output's features `[K'_c, D]`.
         clip_ids: the clips' ids (tracks are the part before '@').
 
-    Returns {"systems": {name: {"frechet_distance", "classifier_accuracy", "num_segments"}},
+    Returns {"systems": {name: {"frechet_distance", "frechet_se", "classifier_accuracy", "num_segments"}},
     "reference_split": {"frechet_distance", "num_segments"}, "num_features"}; NaN where there is
     too little data (fewer than 2 clips or segments).
     """
@@ -67,7 +92,8 @@ def realism_scores(reference: list[np.ndarray], outputs: dict[str, list[np.ndarr
            "reference_split": {"frechet_distance": float("nan"), "num_segments": [0, 0]}}
     if not columns.any():
         for name in outputs:
-            out["systems"][name] = {"frechet_distance": float("nan"), "classifier_accuracy": float("nan"), "num_segments": 0}
+            out["systems"][name] = {"frechet_distance": float("nan"), "frechet_se": float("nan"),
+                                    "classifier_accuracy": float("nan"), "num_segments": 0}
         return out
     centre = ref_rows[:, columns].mean(axis=0)
     scale = ref_rows[:, columns].std(axis=0)
@@ -76,7 +102,7 @@ def realism_scores(reference: list[np.ndarray], outputs: dict[str, list[np.ndarr
         rows = (rows[:, columns] - centre) / scale
         return rows[np.all(np.isfinite(rows), axis=1)] if len(rows) else rows
 
-    real = standardised(ref_rows)
+    real = standardised(ref_rows)  # reference rows are finite in every usable column: groups stay aligned
     halves = track_halves(clip_ids)[ref_groups]
     if min(halves.sum(), (~halves).sum()) >= 2:
         out["reference_split"] = {"frechet_distance": frechet_distance(real[halves], real[~halves]),
@@ -88,6 +114,7 @@ def realism_scores(reference: list[np.ndarray], outputs: dict[str, list[np.ndarr
         enough = len(fake) >= 2 and len(real) >= 2
         out["systems"][name] = {
             "frechet_distance": frechet_distance(real, fake) if enough else float("nan"),
+            "frechet_se": bootstrap_frechet_se(real, ref_groups, fake, fake_groups, seed=seed) if enough else float("nan"),
             "classifier_accuracy": classifier_accuracy(real, ref_groups, fake, fake_groups, seed=seed) if enough else float("nan"),
             "num_segments": int(len(fake)),
         }

@@ -83,10 +83,11 @@ def realism_markdown(results: dict) -> list[str]:
              f"music, {split['num_segments'][0]} and {split['num_segments'][1]} segments) is "
              f"**{_fmt(split['frechet_distance'], 2)}**: a system below it is as close to these originals as "
              f"other real stereo is. {realism['num_features']} features.", "",
-             "| system | Fréchet distance ↓ | classifier accuracy ↓ | segments |", "|---|---|---|---|"]
+             "| system | Fréchet distance ↓ | ± SE (bootstrap over clips) | classifier accuracy ↓ | segments |",
+             "|---|---|---|---|---|"]
     for name, row in realism["systems"].items():
-        lines.append(f"| {name} | {_fmt(row['frechet_distance'], 2)} | {_fmt(row['classifier_accuracy'])} "
-                     f"| {row['num_segments']} |")
+        lines.append(f"| {name} | {_fmt(row['frechet_distance'], 2)} | {_fmt(row.get('frechet_se'), 2)} "
+                     f"| {_fmt(row['classifier_accuracy'])} | {row['num_segments']} |")
     return lines + [""]
 
 

@@ -47,11 +47,12 @@ SETTINGS: dict[str, tuple[dict, str]] = {
     "d1-raw": ({**_ON, "num_draws": 1, "calibrate": False, "band_level_anchor": 0.0}, "1 draw, neither"),
     "d8-raw": ({**_ON, "num_draws": 8, "calibrate": False, "band_level_anchor": 0.0}, "8 draws, neither"),
 }
-SERIES = (["d1", "d2", "d4", "d8", "d16"], ["d1-T0.5", "d1-T0.75", "d1"], ["d1-nocal", "d8-nocal"],
-          ["d1-noanchor", "d8-noanchor"], ["d1-raw", "d8-raw"], ["d1-noanchor", "d1-anchor0.5", "d1"])
+SERIES = {"draws 1-16": ["d1", "d2", "d4", "d8", "d16"], "temperature 0.5-1": ["d1-T0.5", "d1-T0.75", "d1"],
+          "anchoring 0-1 (1 draw)": ["d1-noanchor", "d1-anchor0.5", "d1"], "no calibration": ["d1-nocal", "d8-nocal"],
+          "no anchoring": ["d1-noanchor", "d8-noanchor"], "neither": ["d1-raw", "d8-raw"]}
 DEFAULT_BASELINES = "mono,haas,haas_mid,decorrelator,freq_decorrelator,ffmpeg_haas"
 COLUMNS = (("side_mel", "side log-mel ↓"), ("width_error_db", "width err dB ↓"), ("icc_error", "ICC err ↓"),
-           ("frechet_distance", "Fréchet distance ↓"), ("classifier_accuracy", "classifier acc. ↓"))
+           ("frechet_distance", "Fréchet distance ↓"), ("frechet_se", "± SE"), ("classifier_accuracy", "classifier acc. ↓"))
 PREFIX = "model "
 
 
@@ -169,6 +170,8 @@ def main(argv: list[str] | None = None) -> int:
         print("error: fewer than 2 usable clips", file=sys.stderr)
         return 2
     mean = results["mean"]
+    for name, row in results["realism"]["systems"].items():
+        mean[name]["frechet_se"] = row["frechet_se"]
     # 3. the rule
     side_mel = {n: [r["systems"][PREFIX + n]["side_mel"] for r in results["per_clip"]] for n in names}
     choice = choose_default(side_mel, {n: mean[PREFIX + n].get("frechet_distance", float("nan")) for n in names},
@@ -179,7 +182,7 @@ def main(argv: list[str] | None = None) -> int:
     shown_baselines = [n for n in baselines if n in mean]
     plot_tradeoff({n: (mean[PREFIX + n]["side_mel"], mean[PREFIX + n]["frechet_distance"]) for n in names},
                   {n: (mean[n]["side_mel"], mean[n]["frechet_distance"]) for n in shown_baselines}, out / "tradeoff.png",
-                  series=[list(s) for s in SERIES],
+                  series=SERIES,
                   marked=_marks(choice),
                   floor=results["realism"]["reference_split"]["frechet_distance"],
                   title=f"Sampler settings and DSP baselines, {len(results['per_clip'])} validation clips")

@@ -9,17 +9,18 @@ import matplotlib
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
+from matplotlib.ticker import FormatStrFormatter, ScalarFormatter  # noqa: E402
 
 
 def plot_tradeoff(settings: dict[str, tuple[float, float]], baselines: dict[str, tuple[float, float]], path: Path,
-                  series: list[list[str]] = (), marked: dict[str, str] | None = None, floor: float | None = None,
+                  series: dict[str, list[str]] | None = None, marked: dict[str, str] | None = None, floor: float | None = None,
                   title: str = "Faithfulness against realism") -> None:
     """One point per model setting and per baseline: x = side log-mel distance, y = Fréchet distance.
 
     Args:
         settings: model setting name -> (side_mel, frechet_distance); drawn as labelled circles.
         baselines: DSP baseline name -> (side_mel, frechet_distance); grey squares.
-        series: lists of setting names joined by a line in that order (e.g. draws 1, 2, 4, 8, 16).
+        series: label -> setting names joined by a line in that order (e.g. draws 1, 2, 4, 8, 16).
         marked: setting name -> label drawn beside a star (e.g. "default", "natural").
         floor: the real-vs-real Fréchet distance, a dashed line.
     Lower-left is better on both axes. The Fréchet axis is logarithmic; baselines far less faithful than
@@ -31,10 +32,11 @@ def plot_tradeoff(settings: dict[str, tuple[float, float]], baselines: dict[str,
     off_plot = {n: p for n, p in baselines.items() if np.all(np.isfinite(p)) and p[0] > limit}
     baselines = {n: p for n, p in baselines.items() if n not in off_plot}
     fig, ax = plt.subplots(figsize=(8.5, 6))
-    for names in series:
+    for index, (label, names) in enumerate((series or {}).items()):
         shown = [settings[n] for n in names if n in settings and np.all(np.isfinite(settings[n]))]
         if len(shown) > 1:
-            ax.plot(*zip(*shown), color="tab:blue", alpha=0.4, linewidth=1)
+            ax.plot(*zip(*shown), color=f"C{index + 1}", alpha=0.6, linewidth=1.2, linestyle=("-", "--", ":")[index % 3],
+                    label=label)
     for name, (x, y) in settings.items():
         if not (np.isfinite(x) and np.isfinite(y)):
             continue
@@ -58,6 +60,11 @@ def plot_tradeoff(settings: dict[str, tuple[float, float]], baselines: dict[str,
         note = "off the plot: " + ", ".join(f"{n} ({x:.2f}, {y:.0f})" for n, (x, y) in off_plot.items())
         ax.text(0.99, 0.99, note, transform=ax.transAxes, ha="right", va="top", fontsize=7, color="dimgrey")
     ax.set_yscale("log")
+    ax.yaxis.set_major_formatter(ScalarFormatter())
+    ax.yaxis.set_minor_formatter(FormatStrFormatter("%g"))
+    ax.tick_params(axis="y", which="minor", labelsize=7)
+    if series:
+        ax.legend(fontsize=7, loc="upper left", title="settings joined", title_fontsize=7)
     ax.set_xlabel("side log-mel distance to the original (faithfulness, lower is better)")
     ax.set_ylabel("Fréchet distance to real stereo (realism, lower is better)")
     ax.set_title(title, fontsize=10)

@@ -125,3 +125,15 @@ def test_evaluation_loop_scores_a_perfect_copy_and_mono():
     assert results["mean"]["mono"]["frechet_distance"] > 10 * results["realism"]["reference_split"]["frechet_distance"]
     assert results["mean"]["mono"]["classifier_accuracy"] > 0.95
     assert results["best_of_k"]["copy"]["side_mel"] == {"1": 0.0, "2": 0.0}
+
+
+def test_bootstrap_standard_error_of_the_frechet_distance():
+    from evaluation.realism import bootstrap_frechet_se
+
+    rng = np.random.default_rng(2)
+    groups = np.repeat(np.arange(20), 30)
+    real = rng.standard_normal((600, 4))
+    assert bootstrap_frechet_se(real, groups, real, groups) == pytest.approx(0.0, abs=1e-9)
+    noisy = bootstrap_frechet_se(real, groups, 1.5 * rng.standard_normal((600, 4)), groups)
+    assert 0 < noisy < 2.0
+    assert np.isnan(bootstrap_frechet_se(real[:30], groups[:30], real[:30], groups[:30]))
