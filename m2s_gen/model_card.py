@@ -4,6 +4,16 @@ from __future__ import annotations
 from . import spatial
 
 
+def _presets_line(presets: dict | None) -> str:
+    """" Presets (`preset=`): name: settings; ..." or "" without presets saved in the model."""
+    if not presets:
+        return ""
+    described = "; ".join(f"`{name}`: " + ", ".join(f"{key} {value}" for key, value in settings.items())
+                          for name, settings in presets.items())
+    return (f" Presets (`preset=`, chosen by `python -m evaluation.tradeoff`, faithfulness against realism): "
+            f"{described}.")
+
+
 def render_model_card(upmixer, training: dict | None = None, metrics_markdown: str = "") -> str:
     """Markdown card: intended use, architecture, data, compute, metrics, limitations.
 
@@ -35,13 +45,15 @@ def render_model_card(upmixer, training: dict | None = None, metrics_markdown: s
         f"temperature {upmixer.config.default_temperature}; each take is the consensus of "
         f"{upmixer.config.default_num_draws} draw(s) (`m2s_gen/posterior.py`)"
         + ("; per-band calibration of the ratio and coherence fitted on training-package clips "
-           "(`training/calibrate.py`)" if upmixer.config.ratio_offset_db is not None else "")
+           "(`training/calibrate.py`)" if upmixer.config.ratio_offset_db is not None
+           and upmixer.config.default_calibrate else "")
         + (f"; each band's level moved {upmixer.config.band_level_anchor:g} of the way to the training "
            "music's typical width of that band"
            + (" (below 180 Hz, narrower the more the bass level moves: `m2s_gen/level_profile.py`)"
               if upmixer.config.band_level_flux_slope_db is not None else "")
            + ", the course over time and the coherence left to the model."
-           if upmixer.config.band_level_profile_db is not None and upmixer.config.band_level_anchor > 0 else "."), "",
+           if upmixer.config.band_level_profile_db is not None and upmixer.config.band_level_anchor > 0 else ".")
+        + _presets_line(upmixer.config.presets), "",
         "## Training data",
         training.get("data", "(not recorded)"), "",
         "## Training compute",

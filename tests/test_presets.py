@@ -121,3 +121,18 @@ def test_cli_preset(tiny_model_dir, tmp_path, capsys):
     assert "argument --preset: preset must be one of faithful, natural" in capsys.readouterr().err
     assert cli.main(["upmix", str(src), "-o", str(tmp_path / "d.wav"), "--baseline", "mono", "--preset", "natural"]) == 2
     assert "--preset: apply to the model" in capsys.readouterr().err
+
+
+def test_model_card_describes_the_sampler_defaults_and_presets(tiny_upmixer):
+    from m2s_gen.model_card import render_model_card
+
+    config = tiny_upmixer.config
+    try:
+        config.ratio_offset_db, config.presets = [0.0] * B, {"natural": {"num_draws": 1, "band_level_anchor": 1.0}}
+        card = render_model_card(tiny_upmixer)
+        assert "per-band calibration" in card and "`natural`: num_draws 1, band_level_anchor 1.0" in card
+        config.default_calibrate = False
+        assert "per-band calibration" not in render_model_card(tiny_upmixer)
+    finally:
+        config.ratio_offset_db, config.presets, config.default_calibrate = None, None, True
+    assert "Presets" not in render_model_card(tiny_upmixer)
