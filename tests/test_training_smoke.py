@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import os
 import subprocess
+import json
 import sys
 from pathlib import Path
 
@@ -58,9 +59,13 @@ def test_smoke_single_process_and_resume(tmp_path):
           "--stages", "diffusion", "--set", f"codec.pretrained={out / 'codec'}",
           "--set", f"diffusion.init_denoiser={out / 'model' / 'denoiser'}",
           "--set", f"diffusion.latents_dir={out / 'latents'}",
-          "--set", "diffusion.target_smooth_frames=3", "--set", "diffusion.steps=3"])
+          "--set", "diffusion.target_smooth_frames=3", "--set", "diffusion.steps=3",
+          "--set", "diffusion.track_context=true"])
     assert not (tuned / "latents").exists()
     _check_model(tuned / "model")
+    # the fine-tuned denoiser gained the track-context input (2 x its conditioning channels)
+    config = json.loads((tuned / "model" / "denoiser" / "config.json").read_text())
+    assert config["context_channels"] == 2 * config["cond_channels"]
 
 
 def test_smoke_two_processes_gloo(tmp_path):

@@ -33,6 +33,7 @@ class CodecConfig:
     final_lr_fraction: float = 1.0  # cosine decay of the learning rate to this fraction at the last step
     gain_db_range: float = 6.0
     snr_weight: float = 0.0  # weight of the waveform SNR term (dB / 10) beside the spectral losses
+    waveform_warmup_steps: int = 0  # train on the waveform SNR alone for this many steps first
     validation_crops: int = 32
 
 

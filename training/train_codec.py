@@ -58,7 +58,14 @@ def train_codec(cfg: TrainConfig, output_dir: Path, accelerator) -> Path:
         for group in optimizer.param_groups:
             group["lr"] = cosine_lr(cfg.codec.learning_rate, cfg.codec.final_lr_fraction, step, cfg.codec.steps)
         with accelerator.accumulate(model):
-            loss, parts = loss_fn(model(batch), batch)
+            pred = model(batch)
+            if step < cfg.codec.waveform_warmup_steps:
+                # the waveform first: spectral terms alone never line the phase up (training/RESULTS.md)
+                loss = CodecLoss.negative_snr_db(pred, batch)
+                with torch.no_grad():
+                    _, parts = loss_fn(pred.detach(), batch)
+            else:
+                loss, parts = loss_fn(pred, batch)
             accelerator.backward(loss)
             if accelerator.sync_gradients:
                 accelerator.clip_grad_norm_(model.parameters(), 1.0)
