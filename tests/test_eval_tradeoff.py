@@ -71,3 +71,17 @@ def test_bad_settings_are_one_line(data_dir, tmp_path, capsys):
     assert main(["--data", str(data_dir), "--settings", "d3", "--out", str(tmp_path / "o")]) == 2
     err = capsys.readouterr().err
     assert "--settings: unknown ['d3']" in err and len(err.strip().splitlines()) == 1
+
+
+def test_m2s_tradeoff_forwards_to_the_sweep(monkeypatch):
+    import sys
+    import types
+
+    from m2s_gen import cli
+
+    seen = []
+    fake = types.ModuleType("evaluation.tradeoff")
+    fake.main = lambda argv: seen.append(argv) or 0
+    monkeypatch.setitem(sys.modules, "evaluation.tradeoff", fake)
+    assert cli.main(["tradeoff", "--data", "d", "--apply"]) == 0
+    assert seen == [["--data", "d", "--apply"]]
