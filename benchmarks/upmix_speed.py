@@ -86,15 +86,20 @@ def _staged_upmix(up, mono: torch.Tensor, sample_rate: int, timer: StageTimer, *
     generator = torch.Generator().manual_seed(seed)
     sides = []
     batch = up.config.batch_segments
-    for first in range(0, len(windows), batch):
-        group = windows[first:first + batch]
-        with timer("encode (codec)"):
+    groups = [windows[first:first + batch] for first in range(0, len(windows), batch)]
+    encoded = []
+    with timer("encode (codec)"):  # all segments first: a context-trained model summarises the input
+        for group in groups:
             length = max(spatial.STFT_WINDOW, max(end - start for start, end in group))
             segs = torch.stack([torch.nn.functional.pad(mid[s:e], (0, length - (e - s))) for s, e in group])
-            cond = features.mono_conditioning(up.codec, segs.to(up.device), up.config.latent_scale)
+            encoded.append((segs, features.mono_conditioning(up.codec, segs.to(up.device), up.config.latent_scale)))
+        context = None
+        if up.denoiser.config.get("context_channels", 0) and up.config.use_track_context:
+            context = up._track_context([cond for _, cond in encoded], groups)
+    for group, (segs, cond) in zip(groups, encoded):
         with timer("sampler (all steps)"):
             draws = up._sample(cond.repeat_interleave(num_draws, 0), attrs, mask, num_steps, guidance_scale,
-                               generator, temperature)
+                               generator, temperature, context)
         with timer("render"):
             params = up._images(draws, cond, targets)
             for (s, e), seg, p in zip(group, segs, params):
