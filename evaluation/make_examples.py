@@ -22,8 +22,12 @@ from evaluation.metrics.width import band_side_to_mid_db  # noqa: E402
 from m2s_gen import Upmixer  # noqa: E402
 from m2s_gen.baselines import BASELINES  # noqa: E402
 
-LICENCES = {"singularity-music": "CC-BY-SA (Debian package singularity-music)",
-            "hedgewars-data": "GPL-2 (Debian package hedgewars-data)"}
+def licence_of(package: str) -> str:
+    """The music licence of a Debian package of DATA.md (its rule), with where it came from."""
+    from training.data.package_rules import PACKAGE_RULES
+
+    rule = PACKAGE_RULES.get(package)
+    return f"{rule.license} (Debian package {package})" if rule else "see the package"
 
 
 def _pick_clips(data: Path, count: int, seconds: float) -> list[tuple[str, str, np.ndarray]]:
@@ -79,7 +83,7 @@ def main(argv: list[str] | None = None) -> int:
         ax.set(title=short, xlabel="octave band centre (Hz)", ylabel="S/M (dB)", ylim=(-40, 5))
         ax.grid(alpha=0.3)
         ax.legend()
-        lines.append(f"| `{short}` | {package} / {name} | {LICENCES.get(package, 'see the package')} |")
+        lines.append(f"| `{short}` | {package} / {name} | {licence_of(package)} |")
     fig.tight_layout()
     fig.savefig(args.out / "width_per_band.png", dpi=100)
     lines += ["", "![width per band](width_per_band.png)", ""]
