@@ -94,7 +94,7 @@ def _staged_upmix(up, mono: torch.Tensor, sample_rate: int, timer: StageTimer, *
             segs = torch.stack([torch.nn.functional.pad(mid[s:e], (0, length - (e - s))) for s, e in group])
             encoded.append((segs, features.mono_conditioning(up.codec, segs.to(up.device), up.config.latent_scale)))
         context = None
-        if up.denoiser.config.get("context_channels", 0) and up.config.use_track_context:
+        if up.uses_track_context():
             context = up._track_context([cond for _, cond in encoded], groups)
     for group, (segs, cond) in zip(groups, encoded):
         with timer("sampler (all steps)"):

@@ -183,6 +183,10 @@ class Upmixer:
             x = scheduler.step(out, t, x).prev_sample
         return features.latent_to_params(x.float().cpu())
 
+    def uses_track_context(self) -> bool:
+        """Whether the denoiser was trained with a track summary and is to be given one."""
+        return bool(self.denoiser.config.get("context_channels", 0)) and self.config.use_track_context
+
     def _context_args(self, context, batch: int) -> tuple:
         """The track summary as the denoiser's extra argument, for models trained with one."""
         if not self.denoiser.config.get("context_channels", 0):
@@ -316,7 +320,7 @@ class Upmixer:
         # 3. mono conditioning (codec latents + band energies); a model with track context first
         # summarises all of the input, so its segments are encoded up front (small: [C, N] each)
         context, conds = None, None
-        if self.denoiser.config.get("context_channels", 0) and self.config.use_track_context:
+        if self.uses_track_context():
             conds = [conditioning(k) for k in range(len(groups))]
             context = self._track_context(conds, groups)
         for k, group in enumerate(groups):
