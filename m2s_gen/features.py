@@ -45,6 +45,14 @@ def mono_conditioning(codec, mid: torch.Tensor, latent_scale: float) -> torch.Te
     return torch.cat([latents, energy.to(latents.dtype)], dim=1)
 
 
+def without_latents(cond: torch.Tensor) -> torch.Tensor:
+    """``cond`` ``[..., D + B, N]`` with the codec latents zeroed and the band energies kept: what a
+    model trained without codec latents (the ablation of ``diffusion.use_codec_latents``) sees."""
+    out = cond.clone()
+    out[..., : cond.shape[-2] - spatial.NUM_BANDS, :] = 0
+    return out
+
+
 CONTEXT_FLOOR_BELOW_PEAK_DB = 50.0
 
 

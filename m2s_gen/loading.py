@@ -19,6 +19,7 @@ from .spatial import NUM_BANDS
 from .codec import SeanetCodec, load_official_encodec_48khz
 from .denoiser import SpatialDenoiser
 from .pipeline import Upmixer, UpmixerConfig
+from . import width_head as width_head_file
 
 UPMIXER_CONFIG = "upmixer_config.json"
 DENOISER_DIR = "denoiser"
@@ -184,7 +185,19 @@ def load_upmixer(name_or_path: str | Path | None = None, device: str = "cpu") ->
     except (OSError, ValueError, RuntimeError, pickle.UnpicklingError) as err:
         raise ModelLoadError(f"{folder}: cannot load weights ({str(err).splitlines()[0]})") from None
     card = (folder / MODEL_CARD).read_text() if (folder / MODEL_CARD).is_file() else ""
-    return Upmixer(codec, denoiser, scheduler_config, config, model_card=card)
+    head = _load_width_head(folder, 2 * int(denoiser.config.cond_channels))
+    return Upmixer(codec, denoiser, scheduler_config, config, model_card=card, width_head=head)
+
+
+def _load_width_head(folder: Path, num_features: int):
+    """The model's width head (``width_head.safetensors``), or None when the folder has none."""
+    path = folder / width_head_file.FILE_NAME
+    if not path.is_file():
+        return None
+    try:
+        return width_head_file.WidthHead.load(path, num_features)
+    except (OSError, ValueError, RuntimeError) as err:
+        raise ModelLoadError(f"{path}: invalid width head ({str(err).splitlines()[0]})") from None
 
 
 def save_upmixer(upmixer: Upmixer, folder: str | Path, dtype: torch.dtype = torch.float32) -> None:
@@ -204,3 +217,5 @@ def save_upmixer(upmixer: Upmixer, folder: str | Path, dtype: torch.dtype = torc
     (folder / SCHEDULER_DIR / SCHEDULER_CONFIG).write_text(json.dumps(upmixer.scheduler_config, indent=2) + "\n")
     if upmixer.model_card:
         (folder / MODEL_CARD).write_text(upmixer.model_card)
+    if getattr(upmixer, "width_head", None) is not None:
+        upmixer.width_head.save(folder)

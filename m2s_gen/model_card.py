@@ -47,7 +47,12 @@ def render_model_card(upmixer, training: dict | None = None, metrics_markdown: s
         + ("; per-band calibration of the ratio and coherence fitted on training-package clips "
            "(`training/calibrate.py`)" if upmixer.config.ratio_offset_db is not None
            and upmixer.config.default_calibrate else "")
-        + (f"; each band's level moved {upmixer.config.band_level_anchor:g} of the way to the training "
+        + (f"; each band's level moved {upmixer.config.band_level_anchor:g} of the way to the width the "
+           "width head predicts for that band from the window's conditioning (a ridge regression fitted on the "
+           "training packages: `m2s_gen/width_head.py`), the course over time and the coherence left to the model."
+           if getattr(upmixer, "width_head", None) is not None and upmixer.config.anchor_to_width_head
+           and upmixer.config.band_level_anchor > 0 else
+           f"; each band's level moved {upmixer.config.band_level_anchor:g} of the way to the training "
            "music's typical width of that band"
            + (" (below 180 Hz, narrower the more the bass level moves: `m2s_gen/level_profile.py`)"
               if upmixer.config.band_level_flux_slope_db is not None else "")

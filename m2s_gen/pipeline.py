@@ -48,6 +48,8 @@ class UpmixerConfig:
     default_calibrate: bool = True  # apply ratio_offset_db / coherence_scale (when present) by default
     presets: dict[str, dict] | None = None  # name -> sampler settings (m2s_gen.presets), over the built-in ones
     use_track_context: bool = True  # give a context-trained denoiser the input's summary (False: ablation)
+    use_codec_latents: bool = True  # False: a model trained without them (ablation) gets zeros in their place
+    anchor_to_width_head: bool = True  # anchor band levels to the width head's prediction, when the model has one
     attribute_names: list[str] = field(default_factory=lambda: list(attributes.ATTRIBUTE_NAMES))
     codec: str = "codec"  # subfolder with our SeanetCodec, or "official:<folder>"
     format_version: int = 1
@@ -56,8 +58,10 @@ class UpmixerConfig:
 class Upmixer:
     """Generative mono-to-stereo upmixer. Build with :meth:`from_pretrained`."""
 
-    def __init__(self, codec, denoiser, scheduler_config: dict, config: UpmixerConfig, model_card: str = ""):
+    def __init__(self, codec, denoiser, scheduler_config: dict, config: UpmixerConfig, model_card: str = "",
+                 width_head=None):
         self.codec = codec.eval()
+        self.width_head = width_head  # m2s_gen.width_head.WidthHead or None
         self.denoiser = denoiser.eval()
         self.scheduler_config = dict(scheduler_config)
         self.config = config
@@ -315,7 +319,8 @@ class Upmixer:
             return torch.stack([torch.nn.functional.pad(mid[s:e], (0, lengths[k] - (e - s))) for s, e in groups[k]])
 
         def conditioning(k: int) -> torch.Tensor:
-            return features.mono_conditioning(self.codec, segments(k).to(self.device), self.config.latent_scale)
+            cond = features.mono_conditioning(self.codec, segments(k).to(self.device), self.config.latent_scale)
+            return cond if self.config.use_codec_latents else features.without_latents(cond)
 
         # 3. mono conditioning (codec latents + band energies); a model with track context first
         # summarises all of the input, so its segments are encoded up front (small: [C, N] each)
@@ -348,9 +353,8 @@ class Upmixer:
         params = torch.stack([posterior.consensus(d, db) for d, db in zip(draws, mid_db)])
         if calibrate:
             params = posterior.apply_calibration(params, self.config.ratio_offset_db, self.config.coherence_scale)
-        if self.config.band_level_profile_db is not None and anchor > 0:
-            profile = level_profile.profile_db(mid_db, self.config.band_level_profile_db,
-                                               self.config.band_level_flux_slope_db)
+        profile = self._anchor_profile(cond, mid_db) if anchor > 0 else None
+        if profile is not None:
             params = posterior.anchor_band_levels(params, mid_db, profile, anchor)
         params = smooth_params(params, mid_db, self.config.param_smooth_frames)
         if targets:  # meet the requested attributes exactly (guidance only leans towards them)
@@ -358,6 +362,17 @@ class Upmixer:
         if band_widths_db:
             params = torch.stack([spatial.set_band_widths(p, db, band_widths_db) for p, db in zip(params, mid_db)])
         return params
+
+    def _anchor_profile(self, cond: torch.Tensor, mid_db: torch.Tensor) -> torch.Tensor | None:
+        """Each segment's band-level target ``[S, B]`` dB: the width head's prediction from the music
+        when the model has one (and ``anchor_to_width_head``), else the calibrated training profile,
+        else None (no anchoring)."""
+        if self.width_head is not None and self.config.anchor_to_width_head:
+            return self.width_head.profile_db(cond.detach().cpu().float())
+        if self.config.band_level_profile_db is not None:
+            return level_profile.profile_db(mid_db, self.config.band_level_profile_db,
+                                            self.config.band_level_flux_slope_db)
+        return None
 
     def upmix_file(self, in_path: str | Path, out_path: str | Path, **kwargs) -> Path:
         """Upmix an audio file (any format soundfile reads) to WAV/FLAC at the input's sample rate.

@@ -57,6 +57,7 @@ class DiffusionConfig:
     loss_energy_weight: float = 0.0  # weigh tiles by (mid energy / band max) ** this (0 = uniform)
     track_context: bool = False  # condition on a summary of the whole track (features.track_context)
     context_drop_prob: float = 0.2  # the summary hidden this often, so a window alone works too
+    use_codec_latents: bool = True  # False: the latents are zeroed (ablation: band energies only)
     init_denoiser: str = ""  # a saved SpatialDenoiser folder to start from (fine-tuning)
     latents_dir: str = ""  # precomputed latents to use (default: OUTPUT_DIR/latents)
 

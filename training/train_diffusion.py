@@ -10,7 +10,7 @@ from diffusers import DDPMScheduler
 from diffusers.optimization import get_cosine_schedule_with_warmup
 from tqdm.auto import tqdm
 
-from m2s_gen import attributes, spatial
+from m2s_gen import attributes, features, spatial
 from m2s_gen.codec import SeanetCodec
 from m2s_gen.denoiser import SpatialDenoiser
 from m2s_gen.factory import default_scheduler_config
@@ -53,7 +53,8 @@ def _save_upmixer(cfg: TrainConfig, codec_path: Path, denoiser, latent_scale: fl
     import copy
 
     codec = SeanetCodec.from_pretrained(codec_path, use_safetensors=True)
-    config = UpmixerConfig(latent_scale=latent_scale, segment_frames=cfg.diffusion.segment_frames)
+    config = UpmixerConfig(latent_scale=latent_scale, segment_frames=cfg.diffusion.segment_frames,
+                           use_codec_latents=cfg.diffusion.use_codec_latents)
     upmixer = Upmixer(codec, copy.deepcopy(denoiser).cpu().float(), default_scheduler_config(), config)
     upmixer.model_card = render_model_card(upmixer, _training_facts(cfg, stats, accelerator))
     upmixer.save_pretrained(folder)
@@ -88,6 +89,9 @@ def train_diffusion(cfg: TrainConfig, codec_path: Path, latents_dir: Path, outpu
     dim, scale = stats["latent_dim"], stats["latent_scale"]
     train_pairs = load_shards(latents_dir / "train")
     val_pairs = load_shards(latents_dir / "validation")
+    if not dcfg.use_codec_latents:  # ablation: the denoiser hears the mid's band energies only
+        train_pairs = [(features.without_latents(c), p) for c, p in train_pairs]
+        val_pairs = [(features.without_latents(c), p) for c, p in val_pairs]
     # bands above a band-limited source's Nyquist (32 kHz packages) carry no image: masked in the loss
     train_masks = [band_mask_for_rate(r) for r in load_source_rates(latents_dir / "train")]
     val_masks = [band_mask_for_rate(r) for r in load_source_rates(latents_dir / "validation")]

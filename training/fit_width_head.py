@@ -1,0 +1,127 @@
+"""Fit a model's width head (m2s_gen.width_head) on the precomputed training windows.
+
+    python -m training.fit_width_head --model runs/model --latents runs/diffusion/latents
+
+The ridge penalty is chosen by cross-validation grouped by package (the head must carry over to
+productions it never saw), then the head is fitted on all training windows and written to
+``<model>/width_head.safetensors``. Prints the validation windows' per-band correlation and error
+beside the fixed training profile's; ``--report`` also writes them as JSON.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+from typing import Sequence
+
+import numpy as np
+
+from m2s_gen.width_head import WidthHead
+
+from .width_windows import load_windows
+
+ALPHAS = (1.0, 10.0, 100.0, 1_000.0, 10_000.0)
+FOLDS = 5
+
+
+def _pearson(x: np.ndarray, y: np.ndarray) -> float:
+    if x.size < 5 or np.std(x) == 0 or np.std(y) == 0:
+        return float("nan")
+    return float(np.corrcoef(x, y)[0, 1])
+
+
+def scores(head: WidthHead, data: dict, profile_db: np.ndarray) -> dict:
+    """Per-band correlation and mean absolute error (dB) of the head on ``data``, beside the error
+    of the fixed ``profile_db`` ``[B]``."""
+    import torch
+
+    pred = head.predict_db(torch.from_numpy(data["features"])).numpy()
+    corr, mae, mae_profile = [], [], []
+    for b in range(pred.shape[1]):
+        rows = np.isfinite(data["widths"][:, b])
+        real = data["widths"][rows, b]
+        corr.append(_pearson(pred[rows, b], real))
+        mae.append(float(np.abs(pred[rows, b] - real).mean()) if rows.any() else float("nan"))
+        mae_profile.append(float(np.abs(profile_db[b] - real).mean()) if rows.any() else float("nan"))
+    return {"mean_correlation": float(np.nanmean(corr)), "mae_db": float(np.nanmean(mae)),
+            "profile_mae_db": float(np.nanmean(mae_profile)), "per_band_correlation": corr}
+
+
+def choose_alpha(data: dict, alphas: Sequence[float] = ALPHAS, folds: int = FOLDS) -> tuple[float, dict]:
+    """The penalty with the lowest held-out squared error, folds grouped by package."""
+    packages = np.unique(data["packages"])
+    rng = np.random.default_rng(0)
+    fold_of = dict(zip(rng.permutation(packages), np.arange(len(packages)) % folds))
+    fold = np.array([fold_of[p] for p in data["packages"]])
+    errors = {}
+    for alpha in alphas:
+        sq = []
+        for k in range(min(folds, len(packages))):
+            held = fold == k
+            head = WidthHead.fit(data["features"][~held], data["widths"][~held], alpha)
+            import torch
+
+            pred = head.predict_db(torch.from_numpy(data["features"][held])).numpy()
+            sq.append(np.nanmean((pred - data["widths"][held]) ** 2))
+        errors[alpha] = float(np.mean(sq))
+    return min(errors, key=errors.get), errors
+
+
+def _drop_latent_features(data: dict, latent_dim: int) -> None:
+    """Zero the summary's codec-latent columns (mean and spread), as the upmixer of a model trained
+    without latents computes them."""
+    channels = data["features"].shape[1] // 2
+    data["features"][:, :latent_dim] = 0.0
+    data["features"][:, channels:channels + latent_dim] = 0.0
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m training.fit_width_head", description=__doc__.split("\n")[0])
+    parser.add_argument("--model", required=True, help="model folder (save_pretrained output); the head is written into it")
+    parser.add_argument("--latents", required=True, help="precomputed latents folder (train/ and validation/ shards)")
+    parser.add_argument("--report", default=None, help="JSON file for the scores")
+    args = parser.parse_args(argv)
+    model, latents = Path(args.model), Path(args.latents)
+    try:
+        config = json.loads((model / "upmixer_config.json").read_text())
+        denoiser = json.loads((model / "denoiser" / "config.json").read_text())
+        stats = json.loads((latents / "stats.json").read_text())
+    except (OSError, ValueError) as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 2
+    latent_dim = int(stats["latent_dim"])
+    train = load_windows(latents / "train", latent_dim, latent_scale=float(config["latent_scale"]))
+    if len(train["widths"]) < 20:
+        print(f"error: {latents / 'train'}: only {len(train['widths'])} windows", file=sys.stderr)
+        return 2
+    if train["features"].shape[1] != 2 * int(denoiser["cond_channels"]):
+        print(f"error: {latents}: conditioning has {train['features'].shape[1] // 2} channels, the model's "
+              f"denoiser {denoiser['cond_channels']}", file=sys.stderr)
+        return 2
+    if not config.get("use_codec_latents", True):  # a model trained without latents: nor is its head
+        _drop_latent_features(train, latent_dim)
+    alpha, cv_errors = choose_alpha(train)
+    head = WidthHead.fit(train["features"], train["widths"], alpha)
+    head.save(model)
+    profile = np.nanmedian(train["widths"], axis=0)
+    report = {"alpha": alpha, "cv_mse_db2": cv_errors, "train_windows": len(train["widths"])}
+    val_dir = latents / "validation"
+    if val_dir.is_dir():
+        val = load_windows(val_dir, latent_dim, latent_scale=float(config["latent_scale"]))
+        if not config.get("use_codec_latents", True) and len(val["widths"]):
+            _drop_latent_features(val, latent_dim)
+        if len(val["widths"]):
+            report["validation"] = scores(head, val, profile)
+            report["validation_windows"] = len(val["widths"])
+            v = report["validation"]
+            print(f"validation ({len(val['widths'])} windows): per-band correlation {v['mean_correlation']:.3f}, "
+                  f"MAE {v['mae_db']:.2f} dB (fixed profile {v['profile_mae_db']:.2f} dB)")
+    print(f"width head (alpha {alpha:g}) written to {model}")
+    if args.report:
+        Path(args.report).write_text(json.dumps(report, indent=2) + "\n")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

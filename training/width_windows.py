@@ -1,0 +1,57 @@
+"""Training windows for the width head and the width probe: what a window sounds like (its
+conditioning summary) and how wide it really is (energy-weighted side-to-mid ratio per band)."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import torch
+from safetensors import safe_open
+
+from m2s_gen import features, spatial
+
+WINDOW_FRAMES = 250  # 10 s of 40 ms parameter frames: the denoiser's window
+MIN_AUDIBLE_FRAMES = 25
+BAND_FLOOR_BELOW_LOUDEST_DB = 60.0
+
+
+def load_windows(folder: Path, latent_dim: int, window_frames: int = WINDOW_FRAMES, latent_scale: float = 1.0) -> dict:
+    """Per window of every shard in `folder`: conditioning summary `[2C]`, real width per band `[B]`
+    (NaN where the band is silent or above the source's Nyquist), package name. The shards hold raw
+    codec latents; ``latent_scale`` divides them as the upmixer does (its ``UpmixerConfig.latent_scale``)."""
+    feats, widths, packages = [], [], []
+    edges_hz = np.array([hi for _, hi in spatial.band_edges_hz()])
+    for path in sorted(folder.glob("*.safetensors")):
+        with safe_open(str(path), framework="pt") as f:
+            meta = f.metadata() or {}
+            cond, params = f.get_tensor("cond").float(), f.get_tensor("params").float()
+        cond[:latent_dim] /= latent_scale
+        rate = float(meta.get("source_rate_hz", spatial.MODEL_SAMPLE_RATE))
+        above_nyquist = edges_hz > rate / 2 + 1.0
+        package = meta.get("name", path.stem.replace("__", "/")).split("/")[0]
+        for start in range(0, cond.shape[-1] - window_frames + 1, window_frames):
+            c = cond[:, start:start + window_frames]
+            p = params[:, start:start + window_frames]
+            width = band_width_db(c[latent_dim:], p[: spatial.NUM_BANDS])
+            if width is None:
+                continue
+            width[above_nyquist] = np.nan
+            feats.append(features.track_context(c).numpy())
+            widths.append(width)
+            packages.append(package)
+    return {"features": np.array(feats), "widths": np.array(widths), "packages": np.array(packages)}
+
+
+def band_width_db(energy_norm: torch.Tensor, ratio_db: torch.Tensor) -> np.ndarray | None:
+    """Energy-weighted side-to-mid ratio per band over a window (None if it is almost silent)."""
+    mid_db = energy_norm.double() * features.MID_DB_SCALE + features.MID_DB_CENTRE
+    loudest = mid_db.amax(dim=0)
+    audible = loudest > loudest.max() - 50.0
+    if int(audible.sum()) < MIN_AUDIBLE_FRAMES:
+        return None
+    e_mid = 10.0 ** (mid_db[:, audible] / 10.0)
+    e_side = e_mid * 10.0 ** (ratio_db.double()[:, audible] / 10.0)
+    width = 10.0 * torch.log10(e_side.sum(1) / e_mid.sum(1).clamp_min(1e-30))
+    band_db = 10.0 * torch.log10(e_mid.mean(1).clamp_min(1e-30))
+    width[band_db < band_db.max() - BAND_FLOOR_BELOW_LOUDEST_DB] = float("nan")
+    return width.numpy()
