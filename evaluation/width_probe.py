@@ -95,7 +95,7 @@ def between_package_share(data: dict) -> float:
 def write_markdown(results: list[dict], info: dict, path: Path) -> None:
     lines = ["# Width probe: is the real width predictable from the conditioning?", "",
              f"Latents: `{info['latents']}` ({info['latent_dim']}-dim codec latents + {spatial.NUM_BANDS} band "
-             f"energies). Windows of {WINDOW_FRAMES * 40 / 1000:.0f} s: {info['train_windows']} training, "
+             f"energies), summary of each {info['summary']}. Windows of {WINDOW_FRAMES * 40 / 1000:.0f} s: {info['train_windows']} training, "
              f"{info['val_windows']} validation ({info['val_packages']} packages). Share of the validation "
              f"width variance explained by the package alone: {info['val_package_share']:.2f}.", "",
              "| features | regressor | mean per-band correlation | MAE dB | fixed-profile MAE dB |",
@@ -111,6 +111,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m evaluation.width_probe", description=__doc__.split("\n")[0])
     parser.add_argument("--latents", required=True, help="folder with train/ and validation/ shards and stats.json")
     parser.add_argument("--out", required=True)
+    parser.add_argument("--summary", default="window", choices=["window", "track"],
+                        help="summarise each window's conditioning, or the whole track's (all its chunks)")
     parser.add_argument("--regressors", nargs="+", default=["ridge", "trees"], choices=["ridge", "trees"])
     args = parser.parse_args(argv)
     folder = Path(args.latents)
@@ -119,15 +121,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     except (OSError, ValueError, KeyError) as err:
         print(f"error: {folder / 'stats.json'}: {err}", file=sys.stderr)
         return 2
-    train = load_windows(folder / "train", latent_dim)
-    val = load_windows(folder / "validation", latent_dim)
+    train = load_windows(folder / "train", latent_dim, summary=args.summary)
+    val = load_windows(folder / "validation", latent_dim, summary=args.summary)
     if len(train["widths"]) < 50 or len(val["widths"]) < 10:
         print(f"error: {folder}: too few windows ({len(train['widths'])} train, {len(val['widths'])} validation)",
               file=sys.stderr)
         return 2
     results = [probe(train, val, latent_dim, fs, kind)
                for kind in args.regressors for fs in ("latents+energies", "energies", "latents")]
-    info = {"latents": str(folder), "latent_dim": latent_dim, "train_windows": len(train["widths"]),
+    info = {"latents": str(folder), "latent_dim": latent_dim, "summary": args.summary, "train_windows": len(train["widths"]),
             "val_windows": len(val["widths"]), "val_packages": len(np.unique(val["packages"])),
             "val_package_share": between_package_share(val),
             "command": "python -m evaluation.width_probe " + " ".join(argv if argv is not None else sys.argv[1:])}

@@ -66,15 +66,15 @@ def render_model_card(upmixer, training: dict | None = None, metrics_markdown: s
         "## Evaluation",
         metrics_markdown or "(no evaluation recorded with this copy; see the project's evaluation/reports/)", "",
         "## Limitations",
-        "- Trained on about 19 hours of game soundtracks (orchestral, electronic, rock); other genres, "
-        "speech and very old recordings with noise are out of its training distribution.",
+        "- Trained on game soundtracks (orchestral, cinematic, electronic, rock, ambient, chiptune); other "
+        "genres, speech and very old recordings with noise are out of its training distribution.",
         "- The side is built from the input's own spectrum: sources that are mixed together in the mono "
         "cannot be separated and panned apart; the model decides width, coherence and movement per band.",
         "- Width control is met exactly on the broadband ratio. Prompt words are met exactly on the "
         "generated parameters (width, low/high-band width, coherence, movement); the coherence measured on "
         "the output is close to, not exactly, the word's target.",
-        "- On the validation packages it is better than every DSP baseline on the headline metrics, but by "
-        "less than the 20% the project aims for: see the Evaluation table.",
+        "- How far it is ahead of the DSP baselines, on which measures, and where it is not: see the "
+        "Evaluation table and the project's README (Results).",
         "- The width of the lowest octaves is guessed from mostly orchestral training music, which has wide "
         "bass; pop, rock and electronic mixes usually keep the bass mono: use `bass_mono_hz` or the prompt "
         "`mono bass` for them.", "",

@@ -15,10 +15,14 @@ MIN_AUDIBLE_FRAMES = 25
 BAND_FLOOR_BELOW_LOUDEST_DB = 60.0
 
 
-def load_windows(folder: Path, latent_dim: int, window_frames: int = WINDOW_FRAMES, latent_scale: float = 1.0) -> dict:
+def load_windows(folder: Path, latent_dim: int, window_frames: int = WINDOW_FRAMES, latent_scale: float = 1.0,
+                 summary: str = "window") -> dict:
     """Per window of every shard in `folder`: conditioning summary `[2C]`, real width per band `[B]`
     (NaN where the band is silent or above the source's Nyquist), package name. The shards hold raw
-    codec latents; ``latent_scale`` divides them as the upmixer does (its ``UpmixerConfig.latent_scale``)."""
+    codec latents; ``latent_scale`` divides them as the upmixer does (its ``UpmixerConfig.latent_scale``).
+    ``summary``: "window" summarises each window's own conditioning, "track" all of the shard's."""
+    if summary not in ("window", "track"):
+        raise ValueError(f"summary must be 'window' or 'track', got {summary!r}")
     feats, widths, packages = [], [], []
     edges_hz = np.array([hi for _, hi in spatial.band_edges_hz()])
     for path in sorted(folder.glob("*.safetensors")):
@@ -29,6 +33,7 @@ def load_windows(folder: Path, latent_dim: int, window_frames: int = WINDOW_FRAM
         rate = float(meta.get("source_rate_hz", spatial.MODEL_SAMPLE_RATE))
         above_nyquist = edges_hz > rate / 2 + 1.0
         package = meta.get("name", path.stem.replace("__", "/")).split("/")[0]
+        whole = features.track_context(cond).numpy() if summary == "track" else None
         for start in range(0, cond.shape[-1] - window_frames + 1, window_frames):
             c = cond[:, start:start + window_frames]
             p = params[:, start:start + window_frames]
@@ -36,7 +41,7 @@ def load_windows(folder: Path, latent_dim: int, window_frames: int = WINDOW_FRAM
             if width is None:
                 continue
             width[above_nyquist] = np.nan
-            feats.append(features.track_context(c).numpy())
+            feats.append(whole if whole is not None else features.track_context(c).numpy())
             widths.append(width)
             packages.append(package)
     return {"features": np.array(feats), "widths": np.array(widths), "packages": np.array(packages)}
