@@ -86,3 +86,15 @@ def test_config_rejects_unknown_keys(tmp_path):
     with pytest.raises(ValueError, match="stepz"):
         load_config(bad)
     assert load_config(SMOKE, ["diffusion.steps=3"]).diffusion.steps == 3
+
+
+def test_chunk_starts_take_whole_chunks_and_a_real_remainder_only():
+    from training.precompute import MIN_TAIL_SAMPLES, _chunk_starts
+
+    chunk = 30 * 48_000
+    assert _chunk_starts(61 * 48_000, chunk, 2) == [0, chunk]  # not a 1 s remainder as the 2nd chunk
+    assert _chunk_starts(60 * 48_000 + 2, chunk, 2) == [0, chunk]  # 2 samples left: nothing to analyse
+    assert _chunk_starts(10 * 48_000, chunk, 2) == [0]  # shorter than a chunk: one chunk from the start
+    assert _chunk_starts(60 * 48_000 + MIN_TAIL_SAMPLES, chunk, 0) == [0, chunk, 2 * chunk]
+    assert _chunk_starts(60 * 48_000 + MIN_TAIL_SAMPLES - 1, chunk, 0) == [0, chunk]
+    assert _chunk_starts(100 * 48_000, chunk, 3) == [0, chunk, 2 * chunk]

@@ -20,11 +20,17 @@ from .config import TrainConfig
 from .tracks import open_tracks
 
 STATS_FILE = "stats.json"
+MIN_TAIL_SAMPLES = spatial.MODEL_SAMPLE_RATE  # the end of a track shorter than this is not analysed on its own
 
 
 def _chunk_starts(num_samples: int, chunk: int, max_chunks: int) -> list[int]:
-    """Start of each chunk; with ``max_chunks`` > 0, that many spread evenly over the track."""
-    starts = list(range(0, num_samples, chunk))
+    """Start of each whole chunk (a track shorter than one chunk: one start, 0); with ``max_chunks`` > 0,
+    that many spread evenly over the track. A remainder shorter than a chunk is not a chunk of its own
+    (a few samples at the end of a track are too short to analyse)."""
+    starts = list(range(0, max(num_samples - chunk, 0) + 1, chunk))
+    tail = starts[-1] + chunk
+    if not max_chunks and num_samples - tail >= MIN_TAIL_SAMPLES:  # whole tracks: keep a real remainder
+        starts.append(tail)
     if max_chunks and len(starts) > max_chunks:
         picks = torch.linspace(0, len(starts) - 1, max_chunks).round().long().tolist()
         starts = [starts[i] for i in picks]
