@@ -8,7 +8,8 @@ measure on the validation packages the per-band correlation of predicted and rea
 windows (the quantity `evaluation.width_tracking` measures for a whole system).
 
 Feature sets compared: codec latents and mid band energies (what the denoiser sees), band energies
-only, codec latents only. Regressors: ridge (linear) and gradient-boosted trees (non-linear).
+only, codec latents only. Regressors: ridge (linear, the width head's fit: penalty chosen by cross-validation grouped by package)
+and gradient-boosted trees (non-linear).
 
 Usage (on the precomputed training pairs of `training.train --stages latents`)::
 
@@ -25,7 +26,11 @@ from pathlib import Path
 from typing import Sequence
 
 import numpy as np
+import torch
+
 from m2s_gen import spatial
+from m2s_gen.width_head import WidthHead
+from training.fit_width_head import choose_alpha
 from training.width_windows import WINDOW_FRAMES, load_windows
 
 def _pearson(x: np.ndarray, y: np.ndarray) -> float:
@@ -43,14 +48,28 @@ def _columns(num_features: int, latent_dim: int, which: str) -> np.ndarray:
     return np.concatenate([np.flatnonzero(pick), channels + np.flatnonzero(pick)])
 
 
-def _regressor(kind: str, seed: int):
+class _GroupedRidge:
+    """The width head's own fit (m2s_gen.width_head): ridge with its penalty chosen by cross-validation
+    grouped by package, so that it is judged on productions it did not see."""
+
+    def __init__(self, packages: np.ndarray):
+        self.packages = packages
+
+    def fit(self, x: np.ndarray, y: np.ndarray) -> "_GroupedRidge":
+        data = {"features": x, "widths": y[:, None], "packages": self.packages[: len(x)]}
+        alpha, _ = choose_alpha(data)
+        self.head = WidthHead.fit(x, y[:, None], alpha)
+        return self
+
+    def predict(self, x: np.ndarray) -> np.ndarray:
+        return self.head.predict_db(torch.from_numpy(np.asarray(x, np.float64))).numpy()[:, 0]
+
+
+def _regressor(kind: str, seed: int, packages: np.ndarray):
     from sklearn.ensemble import HistGradientBoostingRegressor
-    from sklearn.linear_model import RidgeCV
-    from sklearn.pipeline import make_pipeline
-    from sklearn.preprocessing import StandardScaler
 
     if kind == "ridge":
-        return make_pipeline(StandardScaler(), RidgeCV(alphas=np.logspace(-2, 4, 13)))
+        return _GroupedRidge(packages)
     return HistGradientBoostingRegressor(max_iter=150, learning_rate=0.05, max_leaf_nodes=15,
                                          min_samples_leaf=20, random_state=seed)
 
@@ -66,7 +85,8 @@ def probe(train: dict, val: dict, latent_dim: int, feature_set: str, kind: str, 
         if fit_rows.sum() < 50 or val_rows.sum() < 10:
             corr.append(np.nan), mae.append(np.nan), mae_profile.append(np.nan)
             continue
-        model = _regressor(kind, seed).fit(train["features"][fit_rows][:, cols], train["widths"][fit_rows, b])
+        model = _regressor(kind, seed, train["packages"][fit_rows]).fit(train["features"][fit_rows][:, cols],
+                                                                       train["widths"][fit_rows, b])
         pred = model.predict(val["features"][val_rows][:, cols])
         real = val["widths"][val_rows, b]
         corr.append(_pearson(pred, real))

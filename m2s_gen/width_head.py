@@ -50,13 +50,20 @@ class WidthHead:
 
     # -- fitting ------------------------------------------------------------------------------
     @classmethod
-    def fit(cls, summaries: np.ndarray, widths_db: np.ndarray, alpha: float) -> "WidthHead":
+    def fit(cls, summaries: np.ndarray, widths_db: np.ndarray, alpha: float,
+            use: np.ndarray | None = None) -> "WidthHead":
         """Fit on ``summaries [W, F]`` and ``widths_db [W, B]`` (NaN: band not audible in that window,
-        left out of that band's fit); ``alpha`` is the ridge penalty on standardised features."""
+        left out of that band's fit); ``alpha`` is the ridge penalty on standardised features; ``use``
+        (bool ``[F]``) restricts the fit to some features, the others get weight 0."""
         x = np.asarray(summaries, np.float64)
         mean, scale = x.mean(0), x.std(0)
         scale = np.where(scale > 1e-8, scale, 1.0)
+        if use is not None:
+            use = np.asarray(use, bool)
+            mean, scale = np.where(use, mean, 0.0), np.where(use, scale, 1.0)
         z = (x - mean) / scale
+        if use is not None:
+            z = z * use
         weight = np.zeros((widths_db.shape[1], x.shape[1]))
         bias = np.zeros(widths_db.shape[1])
         for band in range(widths_db.shape[1]):
@@ -67,6 +74,8 @@ class WidthHead:
             zb, yb = z[rows], widths_db[rows, band]
             zc = zb - zb.mean(0)
             weight[band] = np.linalg.solve(zc.T @ zc + alpha * np.eye(z.shape[1]), zc.T @ (yb - yb.mean()))
+            if use is not None:
+                weight[band][~use] = 0.0
             bias[band] = yb.mean() - zb.mean(0) @ weight[band]
         as_t = lambda a: torch.tensor(a, dtype=torch.float32)  # noqa: E731
         return cls(as_t(weight), as_t(bias), as_t(mean), as_t(scale))

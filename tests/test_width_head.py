@@ -154,3 +154,13 @@ def test_width_probe_finds_the_information_where_it_is(tmp_path):
     assert results["latents+energies"]["mean_correlation"] > 0.8
     assert not results["energies"]["mean_correlation"] > 0.5  # steady energies carry nothing (NaN: constant)
     assert (tmp_path / "out" / "width_probe.md").is_file()
+
+
+def test_fit_restricted_to_some_features_ignores_the_others():
+    x, y, _ = _linear_data(num_features=6)
+    use = np.array([True, True, False, False, True, False])
+    head = WidthHead.fit(x, y, alpha=1.0, use=use)
+    assert torch.all(head.weight[:, ~torch.from_numpy(use)] == 0)
+    shifted = x.copy()
+    shifted[:, ~use] += 100.0  # what the unused features say changes nothing
+    assert torch.allclose(head.predict_db(torch.from_numpy(x)), head.predict_db(torch.from_numpy(shifted)))

@@ -2,8 +2,10 @@
 
     python -m training.fit_width_head --model runs/model --latents runs/diffusion/latents
 
-The ridge penalty is chosen by cross-validation grouped by package (the head must carry over to
-productions it never saw), then the head is fitted on all training windows and written to
+The features (the whole conditioning summary, or the mid band energies' only, preferred unless the
+other is better by more than a standard error) and the ridge penalty are chosen by cross-validation
+grouped by package (the head must carry over to productions it never
+saw), then the head is fitted on all training windows and written to
 ``<model>/width_head.safetensors``. Prints the validation windows' per-band correlation and error
 beside the fixed training profile's; ``--report`` also writes them as JSON.
 """
@@ -16,12 +18,13 @@ from pathlib import Path
 from typing import Sequence
 
 import numpy as np
+import torch
 
 from m2s_gen.width_head import WidthHead
 
 from .width_windows import load_windows
 
-ALPHAS = (1.0, 10.0, 100.0, 1_000.0, 10_000.0)
+ALPHAS = (10.0, 100.0, 1_000.0, 10_000.0, 100_000.0)
 FOLDS = 5
 
 
@@ -34,8 +37,6 @@ def _pearson(x: np.ndarray, y: np.ndarray) -> float:
 def scores(head: WidthHead, data: dict, profile_db: np.ndarray) -> dict:
     """Per-band correlation and mean absolute error (dB) of the head on ``data``, beside the error
     of the fixed ``profile_db`` ``[B]``."""
-    import torch
-
     pred = head.predict_db(torch.from_numpy(data["features"])).numpy()
     corr, mae, mae_profile = [], [], []
     for b in range(pred.shape[1]):
@@ -48,8 +49,33 @@ def scores(head: WidthHead, data: dict, profile_db: np.ndarray) -> dict:
             "profile_mae_db": float(np.nanmean(mae_profile)), "per_band_correlation": corr}
 
 
-def choose_alpha(data: dict, alphas: Sequence[float] = ALPHAS, folds: int = FOLDS) -> tuple[float, dict]:
-    """The penalty with the lowest held-out squared error, folds grouped by package."""
+def feature_sets(num_features: int, latent_dim: int) -> dict[str, np.ndarray]:
+    """Bool masks ``[F]`` of the summary's columns: everything, or the mid band energies only."""
+    channels = num_features // 2
+    energies = np.tile(np.arange(channels) >= latent_dim, 2)
+    return {"latents+energies": np.ones(num_features, bool), "energies": energies}
+
+
+def choose(data: dict, latent_dim: int, alphas: Sequence[float] = ALPHAS, folds: int = FOLDS) -> tuple[str, float, dict]:
+    """Feature set and penalty by held-out squared error, folds grouped by package, with the
+    one-standard-error rule: the simpler feature set (band energies only) is taken unless the best
+    setting beats it by more than one standard error of their paired per-fold difference."""
+    per_fold = {}
+    for name, use in feature_sets(data["features"].shape[1], latent_dim).items():
+        per_fold.update({f"{name}@{a:g}": e for a, e in cv_errors(data, alphas, folds, use).items()})
+    errors = {k: float(np.mean(v)) for k, v in per_fold.items()}
+    best = min(errors, key=errors.get)
+    simple = min((k for k in errors if k.startswith("energies@")), key=errors.get)
+    diff = per_fold[simple] - per_fold[best]
+    se = float(np.std(diff, ddof=1) / np.sqrt(len(diff))) if len(diff) > 1 else 0.0
+    chosen = simple if float(np.mean(diff)) <= se else best
+    name, alpha = chosen.split("@")
+    return name, float(alpha), errors
+
+
+def cv_errors(data: dict, alphas: Sequence[float] = ALPHAS, folds: int = FOLDS,
+              use: np.ndarray | None = None) -> dict[float, np.ndarray]:
+    """Held-out mean squared error (dB^2) of each fold, per penalty; folds grouped by package."""
     packages = np.unique(data["packages"])
     rng = np.random.default_rng(0)
     fold_of = dict(zip(rng.permutation(packages), np.arange(len(packages)) % folds))
@@ -59,21 +85,18 @@ def choose_alpha(data: dict, alphas: Sequence[float] = ALPHAS, folds: int = FOLD
         sq = []
         for k in range(min(folds, len(packages))):
             held = fold == k
-            head = WidthHead.fit(data["features"][~held], data["widths"][~held], alpha)
-            import torch
-
+            head = WidthHead.fit(data["features"][~held], data["widths"][~held], alpha, use)
             pred = head.predict_db(torch.from_numpy(data["features"][held])).numpy()
             sq.append(np.nanmean((pred - data["widths"][held]) ** 2))
-        errors[alpha] = float(np.mean(sq))
+        errors[alpha] = np.array(sq)
+    return errors
+
+
+def choose_alpha(data: dict, alphas: Sequence[float] = ALPHAS, folds: int = FOLDS,
+                 use: np.ndarray | None = None) -> tuple[float, dict]:
+    """The penalty with the lowest held-out squared error (folds grouped by package), and each one's error."""
+    errors = {a: float(np.mean(e)) for a, e in cv_errors(data, alphas, folds, use).items()}
     return min(errors, key=errors.get), errors
-
-
-def _drop_latent_features(data: dict, latent_dim: int) -> None:
-    """Zero the summary's codec-latent columns (mean and spread), as the upmixer of a model trained
-    without latents computes them."""
-    channels = data["features"].shape[1] // 2
-    data["features"][:, :latent_dim] = 0.0
-    data["features"][:, channels:channels + latent_dim] = 0.0
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -101,11 +124,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     if not config.get("use_codec_latents", True):  # a model trained without latents: nor is its head
         _drop_latent_features(train, latent_dim)
-    alpha, cv_errors = choose_alpha(train)
-    head = WidthHead.fit(train["features"], train["widths"], alpha)
+    features_name, alpha, cv_errors = choose(train, latent_dim)
+    use = feature_sets(train["features"].shape[1], latent_dim)[features_name]
+    head = WidthHead.fit(train["features"], train["widths"], alpha, use)
     head.save(model)
     profile = np.nanmedian(train["widths"], axis=0)
-    report = {"alpha": alpha, "cv_mse_db2": cv_errors, "train_windows": len(train["widths"])}
+    report = {"features": features_name, "alpha": alpha, "cv_mse_db2": cv_errors, "train_windows": len(train["widths"])}
     val_dir = latents / "validation"
     if val_dir.is_dir():
         val = load_windows(val_dir, latent_dim, latent_scale=float(config["latent_scale"]))
@@ -117,7 +141,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             v = report["validation"]
             print(f"validation ({len(val['widths'])} windows): per-band correlation {v['mean_correlation']:.3f}, "
                   f"MAE {v['mae_db']:.2f} dB (fixed profile {v['profile_mae_db']:.2f} dB)")
-    print(f"width head (alpha {alpha:g}) written to {model}")
+    print(f"width head ({features_name}, alpha {alpha:g}) written to {model}")
     if args.report:
         Path(args.report).write_text(json.dumps(report, indent=2) + "\n")
     return 0

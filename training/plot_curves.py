@@ -36,7 +36,7 @@ def main(argv: list[str] | None = None) -> int:
     fig, axes = plt.subplots(1, len(logs), figsize=(6 * len(logs), 4), squeeze=False)
     for ax, (run, name, path) in zip(axes[0], logs):
         columns = _read(path)
-        for key in ("loss", "val_loss", "stft_side", "mel_side"):
+        for key in ("loss", "val_loss", "stft_side", "mel_side", "mel_lr"):
             if key in columns:
                 steps = [s for s, v in zip(columns["step"], columns[key]) if v == v]
                 values = [v for v in columns[key] if v == v]
