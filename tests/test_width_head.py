@@ -164,3 +164,25 @@ def test_fit_restricted_to_some_features_ignores_the_others():
     shifted = x.copy()
     shifted[:, ~use] += 100.0  # what the unused features say changes nothing
     assert torch.allclose(head.predict_db(torch.from_numpy(x)), head.predict_db(torch.from_numpy(shifted)))
+
+
+def test_a_model_trained_without_latents_gets_a_head_without_them(tmp_path):
+    import dataclasses
+    import json
+
+    from training import fit_width_head
+
+    base = make_tiny_upmixer(seed=3)
+    base = Upmixer(base.codec, base.denoiser, base.scheduler_config,
+                   dataclasses.replace(base.config, use_codec_latents=False))
+    base.save_pretrained(tmp_path / "m")
+    channels = base.denoiser.config.cond_channels
+    latent_dim = channels - B
+    rng = np.random.default_rng(0)
+    for k in range(6):
+        _write_shards(tmp_path / "lat" / "train", channels, latent_dim, f"pkg{k}", 8, rng, lambda v: -10.0 + 6.0 * v)
+    (tmp_path / "lat" / "stats.json").write_text(json.dumps({"latent_dim": latent_dim, "latent_scale": 1.0}))
+    assert fit_width_head.main(["--model", str(tmp_path / "m"), "--latents", str(tmp_path / "lat")]) == 0
+    head = Upmixer.from_pretrained(tmp_path / "m").width_head
+    latent_columns = torch.cat([torch.arange(latent_dim), channels + torch.arange(latent_dim)])
+    assert torch.all(head.weight[:, latent_columns] == 0)

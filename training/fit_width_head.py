@@ -99,6 +99,14 @@ def choose_alpha(data: dict, alphas: Sequence[float] = ALPHAS, folds: int = FOLD
     return min(errors, key=errors.get), errors
 
 
+def _drop_latent_features(data: dict, latent_dim: int) -> None:
+    """Zero the summary's codec-latent columns (mean and spread), as the upmixer of a model trained
+    without latents computes them."""
+    channels = data["features"].shape[1] // 2
+    data["features"][:, :latent_dim] = 0.0
+    data["features"][:, channels:channels + latent_dim] = 0.0
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m training.fit_width_head", description=__doc__.split("\n")[0])
     parser.add_argument("--model", required=True, help="model folder (save_pretrained output); the head is written into it")
