@@ -76,6 +76,7 @@ def _staged_upmix(up, mono: torch.Tensor, sample_rate: int, timer: StageTimer, *
         guidance_scale = up.config.default_guidance_scale if guidance_scale is None else guidance_scale
         temperature = up.config.default_temperature
         num_draws = up.config.default_num_draws
+        calibrate, anchor = up.config.default_calibrate, up.config.band_level_anchor
         attrs, mask = up._attribute_condition(prompt, None)
         targets = up._attribute_targets(prompt, None)
         mid = resample(mono, int(sample_rate), spatial.MODEL_SAMPLE_RATE)
@@ -92,7 +93,8 @@ def _staged_upmix(up, mono: torch.Tensor, sample_rate: int, timer: StageTimer, *
         for group in groups:
             length = max(spatial.STFT_WINDOW, max(end - start for start, end in group))
             segs = torch.stack([torch.nn.functional.pad(mid[s:e], (0, length - (e - s))) for s, e in group])
-            encoded.append((segs, features.mono_conditioning(up.codec, segs.to(up.device), up.config.latent_scale)))
+            cond = features.mono_conditioning(up.codec, segs.to(up.device), up.config.latent_scale)
+            encoded.append((segs, cond if up.config.use_codec_latents else features.without_latents(cond)))
         context = None
         if up.uses_track_context():
             context = up._track_context([cond for _, cond in encoded], groups)
@@ -101,7 +103,7 @@ def _staged_upmix(up, mono: torch.Tensor, sample_rate: int, timer: StageTimer, *
             draws = up._sample(cond.repeat_interleave(num_draws, 0), attrs, mask, num_steps, guidance_scale,
                                generator, temperature, context)
         with timer("render"):
-            params = up._images(draws, cond, targets)
+            params = up._images(draws, cond, targets, calibrate=calibrate, anchor=anchor)
             for (s, e), seg, p in zip(group, segs, params):
                 sides.append(spatial.render_side(seg, p, seed=seed)[: e - s])
     with timer("render"):
