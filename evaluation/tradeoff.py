@@ -30,7 +30,7 @@ from .run import _json_safe, _split_names
 from .systems import UnknownSystemError, build_system, check_system_names, load_upmixer, upmixer_system
 from .tradeoff_plot import plot_tradeoff
 
-_ON = {"temperature": 1.0, "calibrate": True, "band_level_anchor": 1.0}
+_ON = {"temperature": 1.0, "calibrate": True, "band_level_anchor": 1.0, "level_spread": 0.0}
 
 #: name -> (sampler settings, description). Every setting is explicit, so the points do not move
 #: when --apply changes the model's defaults.
@@ -46,10 +46,16 @@ SETTINGS: dict[str, tuple[dict, str]] = {
     "d1-anchor0.5": ({**_ON, "num_draws": 1, "band_level_anchor": 0.5}, "1 draw, anchoring halfway"),
     "d1-raw": ({**_ON, "num_draws": 1, "calibrate": False, "band_level_anchor": 0.0}, "1 draw, neither"),
     "d8-raw": ({**_ON, "num_draws": 8, "calibrate": False, "band_level_anchor": 0.0}, "8 draws, neither"),
+    "d16-anchor0.75": ({**_ON, "num_draws": 16, "band_level_anchor": 0.75}, "16 draws, anchoring 3/4 of the way"),
+    "d16-lv1": ({**_ON, "num_draws": 16, "level_spread": 1.0}, "16 draws, band levels drawn (spread 1)"),
+    "d1-lv1": ({**_ON, "num_draws": 1, "level_spread": 1.0}, "1 draw, band levels drawn (spread 1)"),
+    "d1-T0.75-lv1": ({**_ON, "num_draws": 1, "temperature": 0.75, "level_spread": 1.0},
+                     "1 draw, temperature 0.75, band levels drawn (spread 1)"),
 }
 SERIES = {"draws 1-16": ["d1", "d2", "d4", "d8", "d16"], "temperature 0.5-1": ["d1-T0.5", "d1-T0.75", "d1"],
           "anchoring 0-1 (1 draw)": ["d1-noanchor", "d1-anchor0.5", "d1"], "no calibration": ["d1-nocal", "d8-nocal"],
-          "no anchoring": ["d1-noanchor", "d8-noanchor"], "neither": ["d1-raw", "d8-raw"]}
+          "no anchoring": ["d1-noanchor", "d8-noanchor"], "neither": ["d1-raw", "d8-raw"],
+          "band levels drawn": ["d1-lv1", "d1-T0.75-lv1", "d16-lv1"]}
 DEFAULT_BASELINES = "mono,haas,haas_mid,decorrelator,freq_decorrelator,ffmpeg_haas"
 COLUMNS = (("side_mel", "side log-mel ↓"), ("width_error_db", "width err dB ↓"), ("icc_error", "ICC err ↓"),
            ("frechet_distance", "Fréchet distance ↓"), ("frechet_se", "± SE"), ("classifier_accuracy", "classifier acc. ↓"))
@@ -83,6 +89,7 @@ def apply_choice(model_dir: Path, choice: dict) -> dict:
     default = SETTINGS[choice["default"]][0]
     config.update(default_num_draws=default["num_draws"], default_temperature=default["temperature"],
                   default_calibrate=default["calibrate"], band_level_anchor=default["band_level_anchor"],
+                  default_level_spread=default["level_spread"],
                   presets={end: dict(SETTINGS[choice[end]][0]) for end in ("faithful", "natural")})
     path.write_text(json.dumps(config, indent=2) + "\n")
     return config

@@ -110,6 +110,9 @@ def _upmixer_config(path: Path) -> UpmixerConfig:
     anchor = config.band_level_anchor
     if isinstance(anchor, bool) or not isinstance(anchor, (int, float)) or not 0 <= anchor <= 1:
         raise ModelLoadError(f"{path}: band_level_anchor must be a number in [0, 1]")
+    spread = config.default_level_spread
+    if isinstance(spread, bool) or not isinstance(spread, (int, float)) or not 0 <= spread <= 2:
+        raise ModelLoadError(f"{path}: default_level_spread must be a number in [0, 2]")
     if not isinstance(config.default_calibrate, bool):
         raise ModelLoadError(f"{path}: default_calibrate must be true or false")
     if config.presets is not None:

@@ -50,6 +50,7 @@ class UpmixerConfig:
     use_track_context: bool = True  # give a context-trained denoiser the input's summary (False: ablation)
     use_codec_latents: bool = True  # False: a model trained without them (ablation) gets zeros in their place
     anchor_to_width_head: bool = True  # anchor band levels to the width head's prediction, when the model has one
+    default_level_spread: float = 0.0  # 0..2: band levels drawn around the head's prediction (0: its prediction)
     attribute_names: list[str] = field(default_factory=lambda: list(attributes.ATTRIBUTE_NAMES))
     codec: str = "codec"  # subfolder with our SeanetCodec, or "official:<folder>"
     format_version: int = 1
@@ -100,7 +101,8 @@ class Upmixer:
     # 1. check inputs -----------------------------------------------------------------------
     @staticmethod
     def check_inputs(mono, sample_rate, width_db, num_steps, guidance_scale, bass_mono_hz, num_takes,
-                     temperature=None, num_draws=None, calibrate=None, band_level_anchor=None) -> None:
+                     temperature=None, num_draws=None, calibrate=None, band_level_anchor=None,
+                     level_spread=None) -> None:
         if not isinstance(sample_rate, (int, np.integer)) or not 1_000 <= sample_rate <= 768_000:
             raise ValueError(f"sample_rate must be an integer in [1000, 768000] Hz, got {sample_rate!r}")
         if mono.ndim != 1:
@@ -129,6 +131,9 @@ class Upmixer:
         if band_level_anchor is not None and (isinstance(band_level_anchor, bool) or not isinstance(
                 band_level_anchor, (int, float, np.number)) or not 0 <= band_level_anchor <= 1):
             raise ValueError(f"band_level_anchor must be a number in [0, 1], got {band_level_anchor!r}")
+        if level_spread is not None and (isinstance(level_spread, bool) or not isinstance(
+                level_spread, (int, float, np.number)) or not 0 <= level_spread <= 2):
+            raise ValueError(f"level_spread must be a number in [0, 2], got {level_spread!r}")
 
     @staticmethod
     def _as_mono(audio) -> torch.Tensor:
@@ -222,8 +227,8 @@ class Upmixer:
                  bass_mono_hz: float | None = None, band_widths_db=None, num_steps: int | None = None,
                  guidance_scale: float | None = None, temperature: float | None = None, seed: int | None = None,
                  num_takes: int = 1, num_draws: int | None = None, calibrate: bool | None = None,
-                 band_level_anchor: float | None = None, preset: str | None = None,
-                 progress: bool = False) -> torch.Tensor:
+                 band_level_anchor: float | None = None, level_spread: float | None = None,
+                 preset: str | None = None, progress: bool = False) -> torch.Tensor:
         """Upmix ``mono`` ``[T]`` at ``sample_rate`` Hz -> stereo ``[2, T]`` float32 (``[num_takes, 2, T]``
         when ``num_takes > 1``), with ``(L + R) / 2 == mono``.
 
@@ -237,6 +242,9 @@ class Upmixer:
         calibrate: apply the model's per-band calibration of ratio and coherence (default: the model's).
         band_level_anchor: 0..1, how far each band's level is moved to the typical width of that band
             in the training music (default: the model's; 0: the model's own band levels).
+        level_spread: 0..2, with a width head: each take's band levels are drawn around the head's
+            prediction with this many times the spread of its errors on unseen productions (0: the
+            prediction itself, the most faithful; 1: as varied over recordings as real stereo).
         preset: named sampler settings (:mod:`m2s_gen.presets`, e.g. ``"faithful"``, ``"natural"``); the
             keywords above, when given, override it.
         """
@@ -247,12 +255,14 @@ class Upmixer:
         temperature = chosen.get("temperature") if temperature is None else temperature
         calibrate = chosen.get("calibrate") if calibrate is None else calibrate
         band_level_anchor = chosen.get("band_level_anchor") if band_level_anchor is None else band_level_anchor
+        level_spread = chosen.get("level_spread") if level_spread is None else level_spread
         self.check_inputs(mono, sample_rate, width_db, num_steps, guidance_scale, bass_mono_hz, num_takes, temperature,
-                          num_draws, calibrate, band_level_anchor)
+                          num_draws, calibrate, band_level_anchor, level_spread)
         num_draws = num_draws or self.config.default_num_draws
         temperature = self.config.default_temperature if temperature is None else temperature
         calibrate = self.config.default_calibrate if calibrate is None else bool(calibrate)
         anchor = self.config.band_level_anchor if band_level_anchor is None else float(band_level_anchor)
+        spread = self.config.default_level_spread if level_spread is None else float(level_spread)
         num_steps = num_steps or self.config.default_num_steps
         guidance_scale = self.config.default_guidance_scale if guidance_scale is None else guidance_scale
         attrs, mask = self._attribute_condition(prompt, width_db)
@@ -263,7 +273,7 @@ class Upmixer:
         mid = resample(mono, int(sample_rate), spatial.MODEL_SAMPLE_RATE)
         targets = self._attribute_targets(prompt, width_db)
         takes = [self._side_at_model_rate(mid, attrs, mask, num_steps, guidance_scale, seed + 7919 * k, progress,
-                                          band_widths_db, temperature, targets, num_draws, calibrate, anchor)
+                                          band_widths_db, temperature, targets, num_draws, calibrate, anchor, spread)
                  for k in range(num_takes)]
         outputs = []
         for side in takes:
@@ -302,12 +312,13 @@ class Upmixer:
 
     def _side_at_model_rate(self, mid, attrs, mask, num_steps, guidance_scale, seed, progress,
                             band_widths_db=(), temperature=1.0, targets=None, num_draws=1, calibrate=True,
-                            anchor=0.0) -> torch.Tensor:
+                            anchor=0.0, level_spread=0.0) -> torch.Tensor:
         """Side ``[T]`` for ``mid`` ``[T]`` at the model rate, segment by segment."""
         seg_len = self.config.segment_frames * spatial.PARAM_HOP
         overlap = self.config.overlap_frames * spatial.PARAM_HOP
         windows = plan_segments(mid.shape[-1], seg_len, overlap)
         generator = torch.Generator().manual_seed(seed)
+        level_offset = self._level_offset(seed, level_spread)  # one draw of the band levels per take
         sides = []
         batch = self.config.batch_segments
         bar = tqdm(total=len(windows), desc="upmix", unit="seg", disable=not progress)
@@ -335,7 +346,7 @@ class Upmixer:
             draws = self._sample(cond.repeat_interleave(num_draws, 0), attrs, mask, num_steps, guidance_scale,
                                  generator, temperature, context)
             # 5. one calibrated image per segment, then render the side on the input's own spectrum
-            params = self._images(draws, cond, targets, band_widths_db, calibrate, anchor)
+            params = self._images(draws, cond, targets, band_widths_db, calibrate, anchor, level_offset)
             for (s, e), seg, p in zip(group, segs, params):
                 sides.append(spatial.render_side(seg, p, seed=seed)[: e - s])
             bar.update(len(group))
@@ -343,17 +354,20 @@ class Upmixer:
         return overlap_add(sides, windows, mid.shape[-1])
 
     def _images(self, draws: torch.Tensor, cond: torch.Tensor, targets=None, band_widths_db=(), calibrate=True,
-                anchor=0.0) -> torch.Tensor:
+                anchor=0.0, level_offset=None) -> torch.Tensor:
         """Spatial images ``[S, 3B, N]`` of ``S`` segments from their draws ``[S * K, 3B, N]`` (``K`` per
         segment, consecutive) and conditioning ``cond`` ``[S, C, N]``: consensus of the draws, the model's
         calibration (if ``calibrate``) and band-level anchoring (weight ``anchor``, 0..1), smoothing, then
-        the requested attributes and band widths met exactly."""
+        the requested attributes and band widths met exactly. ``level_offset`` ``[B]`` dB (or None) shifts
+        the anchoring target (a draw of the band levels, :meth:`_level_offset`)."""
         mid_db = cond[:, -spatial.NUM_BANDS:].cpu() * features.MID_DB_SCALE + features.MID_DB_CENTRE
         draws = draws.reshape(cond.shape[0], -1, *draws.shape[1:])
         params = torch.stack([posterior.consensus(d, db) for d, db in zip(draws, mid_db)])
         if calibrate:
             params = posterior.apply_calibration(params, self.config.ratio_offset_db, self.config.coherence_scale)
         profile = self._anchor_profile(cond, mid_db) if anchor > 0 else None
+        if profile is not None and level_offset is not None:
+            profile = (profile.double() + level_offset.double()).clamp(spatial.RATIO_FLOOR_DB, spatial.RATIO_CEIL_DB)
         if profile is not None:
             params = posterior.anchor_band_levels(params, mid_db, profile, anchor)
         params = smooth_params(params, mid_db, self.config.param_smooth_frames)
@@ -362,6 +376,13 @@ class Upmixer:
         if band_widths_db:
             params = torch.stack([spatial.set_band_widths(p, db, band_widths_db) for p, db in zip(params, mid_db)])
         return params
+
+    def _level_offset(self, seed: int, spread: float) -> torch.Tensor | None:
+        """One take's draw of band-level offsets ``[B]`` dB around the width head's prediction, or
+        None (no spread, no head, or anchoring to it turned off)."""
+        if spread <= 0 or self.width_head is None or not self.config.anchor_to_width_head:
+            return None
+        return self.width_head.draw_offsets_db(seed, spread)
 
     def _anchor_profile(self, cond: torch.Tensor, mid_db: torch.Tensor) -> torch.Tensor | None:
         """Each segment's band-level target ``[S, B]`` dB: the width head's prediction from the music

@@ -8,8 +8,15 @@ its audible frames) to the energy-weighted side-to-mid ratio of each band, in dB
 training packages by ``training.fit_width_head``. Band-level anchoring moves each band of the sampled
 image towards it (``band_level_anchor``), keeping the draw's course over time and its coherences.
 
+The head also knows how wrong it is: ``residual_tril`` ``[B, B]``, the Cholesky factor of the
+covariance of its errors on packages it was not fitted on (package-grouped cross-validation). Its
+prediction is the middle of what the music allows, which the distances to one original reward; a
+*draw* ``prediction + level_spread * residual_tril @ z`` (``z`` standard normal, one per take) spreads
+the band levels over recordings as much as real ones spread, which the realism measures reward.
+
 Stored as ``width_head.safetensors`` in the model folder: ``weight`` ``[B, F]``, ``bias`` ``[B]``,
-``feature_mean`` and ``feature_scale`` ``[F]`` (F = 2 x conditioning channels).
+``feature_mean`` and ``feature_scale`` ``[F]`` (F = 2 x conditioning channels), optionally
+``residual_tril`` ``[B, B]`` (heads written before it existed draw nothing: their spread is 0).
 """
 from __future__ import annotations
 
@@ -23,6 +30,9 @@ from . import features, spatial
 
 FILE_NAME = "width_head.safetensors"
 _KEYS = ("weight", "bias", "feature_mean", "feature_scale")
+RESIDUAL_KEY = "residual_tril"
+#: Added to a take's seed for the generator of its level draw (kept apart from the diffusion noise).
+LEVEL_SEED_OFFSET = 104_729
 
 
 @dataclass
@@ -33,6 +43,7 @@ class WidthHead:
     bias: torch.Tensor  # [B]
     feature_mean: torch.Tensor  # [F]
     feature_scale: torch.Tensor  # [F]
+    residual_tril: torch.Tensor | None = None  # [B, B] lower-triangular, or None
 
     @property
     def num_features(self) -> int:
@@ -47,6 +58,16 @@ class WidthHead:
     def profile_db(self, cond: torch.Tensor) -> torch.Tensor:
         """Anchoring profile ``[S, B]`` for segments' conditioning ``[S, C, N]``."""
         return torch.stack([self.predict_db(features.track_context(c)) for c in cond])
+
+    def draw_offsets_db(self, seed: int, spread: float) -> torch.Tensor:
+        """Band-level offsets ``[B]`` dB of one take: ``spread * residual_tril @ z``, ``z ~ N(0, I)``
+        from ``seed``; zeros when ``spread`` is 0 or the head has no residual factor."""
+        num_bands = int(self.weight.shape[0])
+        if spread <= 0 or self.residual_tril is None:
+            return torch.zeros(num_bands, dtype=torch.float64)
+        generator = torch.Generator().manual_seed(int(seed) + LEVEL_SEED_OFFSET)
+        z = torch.randn(num_bands, generator=generator, dtype=torch.float64)
+        return float(spread) * (self.residual_tril.double() @ z)
 
     # -- fitting ------------------------------------------------------------------------------
     @classmethod
@@ -80,12 +101,21 @@ class WidthHead:
         as_t = lambda a: torch.tensor(a, dtype=torch.float32)  # noqa: E731
         return cls(as_t(weight), as_t(bias), as_t(mean), as_t(scale))
 
+    def with_residuals(self, residuals_db: np.ndarray) -> "WidthHead":
+        """This head with ``residual_tril`` from held-out errors ``[W, B]`` (real minus predicted, NaN
+        where a band was left out): pairwise-complete covariance, made positive definite."""
+        return WidthHead(self.weight, self.bias, self.feature_mean, self.feature_scale,
+                         torch.tensor(residual_tril(residuals_db), dtype=torch.float32))
+
     # -- storage ------------------------------------------------------------------------------
     def save(self, folder: str | Path) -> Path:
         from safetensors.torch import save_file
 
         path = Path(folder) / FILE_NAME
-        save_file({k: getattr(self, k).float().contiguous() for k in _KEYS}, str(path), metadata={"format": "pt"})
+        tensors = {k: getattr(self, k).float().contiguous() for k in _KEYS}
+        if self.residual_tril is not None:
+            tensors[RESIDUAL_KEY] = self.residual_tril.float().contiguous()
+        save_file(tensors, str(path), metadata={"format": "pt"})
         return path
 
     @classmethod
@@ -106,4 +136,29 @@ class WidthHead:
                 raise ValueError(f"{path}: {key} has non-finite values")
         if bool((tensors["feature_scale"] <= 0).any()):
             raise ValueError(f"{path}: feature_scale must be positive")
-        return cls(*(tensors[k].float() for k in _KEYS))
+        tril = tensors.get(RESIDUAL_KEY)
+        if tril is not None:
+            if tuple(tril.shape) != (num_bands, num_bands):
+                raise ValueError(f"{path}: {RESIDUAL_KEY} has shape {tuple(tril.shape)}, expected {(num_bands, num_bands)}")
+            if not bool(torch.isfinite(tril).all()) or bool(torch.triu(tril, diagonal=1).abs().gt(0).any()):
+                raise ValueError(f"{path}: {RESIDUAL_KEY} must be finite and lower-triangular")
+            tril = tril.float()
+        return cls(*(tensors[k].float() for k in _KEYS), residual_tril=tril)
+
+
+def residual_tril(residuals_db: np.ndarray, floor_db2: float = 1e-3) -> np.ndarray:
+    """Cholesky factor ``[B, B]`` of the covariance of ``residuals_db`` ``[W, B]`` (NaN: missing).
+
+    Each entry uses the windows where both bands are present (0 where fewer than 3 are); the matrix
+    is then made positive definite by clipping its eigenvalues at ``floor_db2``.
+    """
+    r = np.asarray(residuals_db, np.float64)
+    present = np.isfinite(r)
+    mean = np.where(present, r, 0.0).sum(0) / np.maximum(present.sum(0), 1)
+    centred = np.where(present, r - mean, 0.0)
+    counts = present.T.astype(np.float64) @ present.astype(np.float64)
+    cov = np.where(counts >= 3, centred.T @ centred / np.maximum(counts - 1, 1), 0.0)
+    cov = 0.5 * (cov + cov.T)
+    values, vectors = np.linalg.eigh(cov)
+    cov = (vectors * np.maximum(values, floor_db2)) @ vectors.T
+    return np.linalg.cholesky(0.5 * (cov + cov.T))

@@ -153,6 +153,8 @@ def test_baseline(tmp_path, name):
     (["--shard", "2/2"], "argument --shard"),
     (["--temperature", "5"], "argument --temperature"),
     (["--draws", "0"], "argument --draws"),
+    (["--level-spread", "3"], "argument --level-spread"),
+    (["--baseline", "haas", "--level-spread", "1"], "--level-spread: apply to the model"),
     (["--bass-mono-hz", "-3"], "argument --bass-mono-hz"),
     (["--band-width", "4000:100:-3"], "argument --band-width"),
     (["--band-width", "100:4000:30"], "argument --band-width"),

@@ -6,7 +6,8 @@ The features (the whole conditioning summary, or the mid band energies' only, pr
 other is better by more than a standard error) and the ridge penalty are chosen by cross-validation
 grouped by package (the head must carry over to productions it never
 saw), then the head is fitted on all training windows and written to
-``<model>/width_head.safetensors``. Prints the validation windows' per-band correlation and error
+``<model>/width_head.safetensors``, with the covariance of its held-out errors (for level draws,
+``level_spread``). Prints the validation windows' per-band correlation and error
 beside the fixed training profile's; ``--report`` also writes them as JSON.
 """
 from __future__ import annotations
@@ -73,22 +74,34 @@ def choose(data: dict, latent_dim: int, alphas: Sequence[float] = ALPHAS, folds:
     return name, float(alpha), errors
 
 
+def package_folds(packages: np.ndarray, folds: int = FOLDS) -> np.ndarray:
+    """Fold index ``[W]`` of each window: whole packages per fold, seeded."""
+    names = np.unique(packages)
+    rng = np.random.default_rng(0)
+    fold_of = dict(zip(rng.permutation(names), np.arange(len(names)) % folds))
+    return np.array([fold_of[p] for p in packages])
+
+
+def held_out_predictions(data: dict, alpha: float, use: np.ndarray | None = None, folds: int = FOLDS) -> np.ndarray:
+    """Each window's prediction ``[W, B]`` by a head fitted without its package's fold."""
+    fold = package_folds(data["packages"], folds)
+    pred = np.full(data["widths"].shape, np.nan)
+    for k in np.unique(fold):
+        held = fold == k
+        head = WidthHead.fit(data["features"][~held], data["widths"][~held], alpha, use)
+        pred[held] = head.predict_db(torch.from_numpy(data["features"][held])).numpy()
+    return pred
+
+
 def cv_errors(data: dict, alphas: Sequence[float] = ALPHAS, folds: int = FOLDS,
               use: np.ndarray | None = None) -> dict[float, np.ndarray]:
     """Held-out mean squared error (dB^2) of each fold, per penalty; folds grouped by package."""
-    packages = np.unique(data["packages"])
-    rng = np.random.default_rng(0)
-    fold_of = dict(zip(rng.permutation(packages), np.arange(len(packages)) % folds))
-    fold = np.array([fold_of[p] for p in data["packages"]])
+    fold = package_folds(data["packages"], folds)
     errors = {}
     for alpha in alphas:
-        sq = []
-        for k in range(min(folds, len(packages))):
-            held = fold == k
-            head = WidthHead.fit(data["features"][~held], data["widths"][~held], alpha, use)
-            pred = head.predict_db(torch.from_numpy(data["features"][held])).numpy()
-            sq.append(np.nanmean((pred - data["widths"][held]) ** 2))
-        errors[alpha] = np.array(sq)
+        pred = held_out_predictions(data, alpha, use, folds)
+        errors[alpha] = np.array([np.nanmean((pred[fold == k] - data["widths"][fold == k]) ** 2)
+                                  for k in np.unique(fold)])
     return errors
 
 
@@ -135,9 +148,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     features_name, alpha, cv_errors = choose(train, latent_dim)
     use = feature_sets(train["features"].shape[1], latent_dim)[features_name]
     head = WidthHead.fit(train["features"], train["widths"], alpha, use)
+    residuals = train["widths"] - held_out_predictions(train, alpha, use)  # errors on unseen packages
+    head = head.with_residuals(residuals)
     head.save(model)
     profile = np.nanmedian(train["widths"], axis=0)
-    report = {"features": features_name, "alpha": alpha, "cv_mse_db2": cv_errors, "train_windows": len(train["widths"])}
+    report = {"features": features_name, "alpha": alpha, "cv_mse_db2": cv_errors, "train_windows": len(train["widths"]),
+              "held_out_residual_std_db": np.sqrt(np.diag(head.residual_tril.double().numpy() @ head.residual_tril.double().numpy().T)).round(3).tolist()}
     val_dir = latents / "validation"
     if val_dir.is_dir():
         val = load_windows(val_dir, latent_dim, latent_scale=float(config["latent_scale"]))
