@@ -49,13 +49,15 @@ SETTINGS: dict[str, tuple[dict, str]] = {
     "d16-anchor0.75": ({**_ON, "num_draws": 16, "band_level_anchor": 0.75}, "16 draws, anchoring 3/4 of the way"),
     "d16-lv1": ({**_ON, "num_draws": 16, "level_spread": 1.0}, "16 draws, band levels drawn (spread 1)"),
     "d1-lv1": ({**_ON, "num_draws": 1, "level_spread": 1.0}, "1 draw, band levels drawn (spread 1)"),
+    "d1-T0.75-lv0.5": ({**_ON, "num_draws": 1, "temperature": 0.75, "level_spread": 0.5},
+                       "1 draw, temperature 0.75, band levels drawn (spread 0.5)"),
     "d1-T0.75-lv1": ({**_ON, "num_draws": 1, "temperature": 0.75, "level_spread": 1.0},
                      "1 draw, temperature 0.75, band levels drawn (spread 1)"),
 }
 SERIES = {"draws 1-16": ["d1", "d2", "d4", "d8", "d16"], "temperature 0.5-1": ["d1-T0.5", "d1-T0.75", "d1"],
           "anchoring 0-1 (1 draw)": ["d1-noanchor", "d1-anchor0.5", "d1"], "no calibration": ["d1-nocal", "d8-nocal"],
           "no anchoring": ["d1-noanchor", "d8-noanchor"], "neither": ["d1-raw", "d8-raw"],
-          "band levels drawn": ["d1-lv1", "d1-T0.75-lv1", "d16-lv1"]}
+          "band levels drawn (1 draw, T 0.75)": ["d1-T0.75", "d1-T0.75-lv0.5", "d1-T0.75-lv1"]}
 DEFAULT_BASELINES = "mono,haas,haas_mid,decorrelator,freq_decorrelator,ffmpeg_haas"
 COLUMNS = (("side_mel", "side log-mel ↓"), ("width_error_db", "width err dB ↓"), ("icc_error", "ICC err ↓"),
            ("frechet_distance", "Fréchet distance ↓"), ("frechet_se", "± SE"), ("classifier_accuracy", "classifier acc. ↓"))

@@ -50,9 +50,9 @@ def render_model_card(upmixer, training: dict | None = None, metrics_markdown: s
         + (f"; each band's level moved {upmixer.config.band_level_anchor:g} of the way to the width the "
            "width head predicts for that band from the window's conditioning (a ridge regression fitted on the "
            "training packages: `m2s_gen/width_head.py`), the course over time and the coherence left to the model"
-           + (f"; each take's band levels drawn around that prediction with {upmixer.config.default_level_spread:g} "
-              "times the spread of the head's errors on packages it was not fitted on (`level_spread`)."
-              if upmixer.width_head.residual_tril is not None and upmixer.config.default_level_spread > 0 else ".")
+           + (f"; `level_spread` (default {upmixer.config.default_level_spread:g}) draws each take's band levels "
+              "around that prediction, in units of the spread of the head's errors on packages it was not fitted on."
+              if upmixer.width_head.residual_tril is not None else ".")
            if getattr(upmixer, "width_head", None) is not None and upmixer.config.anchor_to_width_head
            and upmixer.config.band_level_anchor > 0 else
            f"; each band's level moved {upmixer.config.band_level_anchor:g} of the way to the training "

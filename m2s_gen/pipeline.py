@@ -7,6 +7,8 @@ are overlap-added, resampled back, and ``L = M + S``, ``R = M - S`` with ``M`` t
 """
 from __future__ import annotations
 
+import math
+
 import warnings
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -318,7 +320,7 @@ class Upmixer:
         overlap = self.config.overlap_frames * spatial.PARAM_HOP
         windows = plan_segments(mid.shape[-1], seg_len, overlap)
         generator = torch.Generator().manual_seed(seed)
-        level_offset = self._level_offset(seed, level_spread)  # one draw of the band levels per take
+        level_offset = self._level_offset(seed, level_spread, mid)  # one draw of the band levels per take
         sides = []
         batch = self.config.batch_segments
         bar = tqdm(total=len(windows), desc="upmix", unit="seg", disable=not progress)
@@ -377,12 +379,16 @@ class Upmixer:
             params = torch.stack([spatial.set_band_widths(p, db, band_widths_db) for p, db in zip(params, mid_db)])
         return params
 
-    def _level_offset(self, seed: int, spread: float) -> torch.Tensor | None:
+    def _level_offset(self, seed: int, spread: float, mid: torch.Tensor) -> torch.Tensor | None:
         """One take's draw of band-level offsets ``[B]`` dB around the width head's prediction, or
-        None (no spread, no head, or anchoring to it turned off)."""
+        None (no spread, no head, or anchoring to it turned off). The draw depends on the seed and on
+        the input (its length and level to 0.1 dB), so one seed gives each recording its own levels
+        instead of one shared shift for a whole batch."""
         if spread <= 0 or self.width_head is None or not self.config.anchor_to_width_head:
             return None
-        return self.width_head.draw_offsets_db(seed, spread)
+        level_db = 10.0 * math.log10(float(mid.double().pow(2).mean()) + 1e-20)
+        fingerprint = int(mid.shape[-1]) * 1_000_003 + int(round(level_db * 10.0))
+        return self.width_head.draw_offsets_db((int(seed) * 7_919 + fingerprint) % (2**62), spread)
 
     def _anchor_profile(self, cond: torch.Tensor, mid_db: torch.Tensor) -> torch.Tensor | None:
         """Each segment's band-level target ``[S, B]`` dB: the width head's prediction from the music

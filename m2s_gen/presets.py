@@ -22,8 +22,8 @@ MAX_NAME_CHARS = 32
 #: Fallbacks for models whose config has no ``presets``: the two ends measured on the bundled model
 #: (evaluation/reports/tradeoff/tradeoff.md): the lowest side log-mel distance and the lowest Fréchet distance.
 BUILTIN_PRESETS: dict[str, dict] = {
-    "faithful": {"num_draws": 8, "temperature": 1.0, "calibrate": True, "band_level_anchor": 0.0},
-    "natural": {"num_draws": 1, "temperature": 1.0, "calibrate": True, "band_level_anchor": 1.0},
+    "faithful": {"num_draws": 16, "temperature": 1.0, "calibrate": True, "band_level_anchor": 1.0, "level_spread": 0.0},
+    "natural": {"num_draws": 1, "temperature": 0.75, "calibrate": True, "band_level_anchor": 1.0, "level_spread": 0.5},
 }
 
 

@@ -92,6 +92,11 @@ def test_the_pipeline_draws_levels_per_take_when_asked(spread_upmixer):
     # over seeds, drawn takes spread in width far more than takes at the head's prediction
     widths = {s: [_side_to_mid_db(up(mono, seed=k, level_spread=s, **kw)) for k in range(6)] for s in (0.0, 1.0)}
     assert np.std(widths[1.0]) > max(1.0, 3 * np.std(widths[0.0]))
+    # one seed gives each recording its own draw (no shared shift over a batch)
+    other = music_like(48_000 * 2, 48_000, seed=9) * 0.5
+    first, second = (up._level_offset(0, 1.0, torch.as_tensor(x)) for x in (mono, other))
+    assert not torch.equal(first, second)
+    assert torch.equal(first, up._level_offset(0, 1.0, torch.as_tensor(mono)))
     # a preset may carry it; out-of-range values are refused
     presets.check_preset("p", {"level_spread": 1.0})
     with pytest.raises(ValueError, match="level_spread"):
