@@ -77,6 +77,7 @@ def _staged_upmix(up, mono: torch.Tensor, sample_rate: int, timer: StageTimer, *
         temperature = up.config.default_temperature
         num_draws = up.config.default_num_draws
         calibrate, anchor = up.config.default_calibrate, up.config.band_level_anchor
+        spread = up.config.default_level_spread
         attrs, mask = up._attribute_condition(prompt, None)
         targets = up._attribute_targets(prompt, None)
         mid = resample(mono, int(sample_rate), spatial.MODEL_SAMPLE_RATE)
@@ -85,6 +86,7 @@ def _staged_upmix(up, mono: torch.Tensor, sample_rate: int, timer: StageTimer, *
     overlap = up.config.overlap_frames * spatial.PARAM_HOP
     windows = plan_segments(mid.shape[-1], seg_len, overlap)
     generator = torch.Generator().manual_seed(seed)
+    level_offset = up._level_offset(seed, spread, mid)
     sides = []
     batch = up.config.batch_segments
     groups = [windows[first:first + batch] for first in range(0, len(windows), batch)]
@@ -103,7 +105,7 @@ def _staged_upmix(up, mono: torch.Tensor, sample_rate: int, timer: StageTimer, *
             draws = up._sample(cond.repeat_interleave(num_draws, 0), attrs, mask, num_steps, guidance_scale,
                                generator, temperature, context)
         with timer("render"):
-            params = up._images(draws, cond, targets, calibrate=calibrate, anchor=anchor)
+            params = up._images(draws, cond, targets, calibrate=calibrate, anchor=anchor, level_offset=level_offset)
             for (s, e), seg, p in zip(group, segs, params):
                 sides.append(spatial.render_side(seg, p, seed=seed)[: e - s])
     with timer("render"):

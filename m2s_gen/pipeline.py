@@ -8,7 +8,6 @@ are overlap-added, resampled back, and ``L = M + S``, ``R = M - S`` with ``M`` t
 from __future__ import annotations
 
 import math
-
 import warnings
 from dataclasses import asdict, dataclass, field
 from pathlib import Path

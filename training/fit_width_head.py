@@ -153,7 +153,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     head.save(model)
     profile = np.nanmedian(train["widths"], axis=0)
     report = {"features": features_name, "alpha": alpha, "cv_mse_db2": cv_errors, "train_windows": len(train["widths"]),
-              "held_out_residual_std_db": np.sqrt(np.diag(head.residual_tril.double().numpy() @ head.residual_tril.double().numpy().T)).round(3).tolist()}
+              "held_out_residual_std_db": head.residual_tril.double().norm(dim=1).numpy().round(3).tolist()}
     val_dir = latents / "validation"
     if val_dir.is_dir():
         val = load_windows(val_dir, latent_dim, latent_scale=float(config["latent_scale"]))
