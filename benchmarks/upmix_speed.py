@@ -78,6 +78,8 @@ def _staged_upmix(up, mono: torch.Tensor, sample_rate: int, timer: StageTimer, *
         num_draws = up.config.default_num_draws
         calibrate, anchor = up.config.default_calibrate, up.config.band_level_anchor
         spread = up.config.default_level_spread
+        weights, course = up.config.time_course_weights, up.config.default_time_course
+        retime = (weights, course) if course > 0 and weights is not None else None
         attrs, mask = up._attribute_condition(prompt, None)
         targets = up._attribute_targets(prompt, None)
         mid = resample(mono, int(sample_rate), spatial.MODEL_SAMPLE_RATE)
@@ -107,7 +109,7 @@ def _staged_upmix(up, mono: torch.Tensor, sample_rate: int, timer: StageTimer, *
         with timer("render"):
             params = up._images(draws, cond, targets, calibrate=calibrate, anchor=anchor, level_offset=level_offset)
             for (s, e), seg, p in zip(group, segs, params):
-                sides.append(spatial.render_side(seg, p, seed=seed)[: e - s])
+                sides.append(spatial.render_side(seg, p, seed=seed, time_course=retime)[: e - s])
     with timer("render"):
         side = overlap_add(sides, windows, mid.shape[-1])
     with timer("resample out + limiter"):

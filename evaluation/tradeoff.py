@@ -30,7 +30,7 @@ from .run import _json_safe, _split_names
 from .systems import UnknownSystemError, build_system, check_system_names, load_upmixer, upmixer_system
 from .tradeoff_plot import plot_tradeoff
 
-_ON = {"temperature": 1.0, "calibrate": True, "band_level_anchor": 1.0, "level_spread": 0.0}
+_ON = {"temperature": 1.0, "calibrate": True, "band_level_anchor": 1.0, "level_spread": 0.0, "time_course": 0.75}
 
 #: name -> (sampler settings, description). Every setting is explicit, so the points do not move
 #: when --apply changes the model's defaults.
@@ -53,11 +53,22 @@ SETTINGS: dict[str, tuple[dict, str]] = {
                        "1 draw, temperature 0.75, band levels drawn (spread 0.5)"),
     "d1-T0.75-lv1": ({**_ON, "num_draws": 1, "temperature": 0.75, "level_spread": 1.0},
                      "1 draw, temperature 0.75, band levels drawn (spread 1)"),
+    "d16-anchor0.75-tc0": ({**_ON, "num_draws": 16, "band_level_anchor": 0.75, "time_course": 0.0},
+                           "16 draws, anchoring 3/4, sampled movement only (no time course)"),
+    "d16-anchor0.75-tc0.5": ({**_ON, "num_draws": 16, "band_level_anchor": 0.75, "time_course": 0.5},
+                             "16 draws, anchoring 3/4, time course at scale 0.5"),
+    "d16-anchor0.75-tc1": ({**_ON, "num_draws": 16, "band_level_anchor": 0.75, "time_course": 1.0},
+                           "16 draws, anchoring 3/4, time course at scale 1"),
+    "d1-tc0": ({**_ON, "num_draws": 1, "time_course": 0.0}, "1 draw, sampled movement only (no time course)"),
+    "d1-T0.75-lv0.5-tc0": ({**_ON, "num_draws": 1, "temperature": 0.75, "level_spread": 0.5, "time_course": 0.0},
+                           "1 draw, T 0.75, band levels drawn (spread 0.5), no time course"),
 }
 SERIES = {"draws 1-16": ["d1", "d2", "d4", "d8", "d16"], "temperature 0.5-1": ["d1-T0.5", "d1-T0.75", "d1"],
           "anchoring 0-1 (1 draw)": ["d1-noanchor", "d1-anchor0.5", "d1"], "no calibration": ["d1-nocal", "d8-nocal"],
           "no anchoring": ["d1-noanchor", "d8-noanchor"], "neither": ["d1-raw", "d8-raw"],
-          "band levels drawn (1 draw, T 0.75)": ["d1-T0.75", "d1-T0.75-lv0.5", "d1-T0.75-lv1"]}
+          "band levels drawn (1 draw, T 0.75)": ["d1-T0.75", "d1-T0.75-lv0.5", "d1-T0.75-lv1"],
+          "time course 0-1 (16 draws)": ["d16-anchor0.75-tc0", "d16-anchor0.75-tc0.5", "d16-anchor0.75",
+                                         "d16-anchor0.75-tc1"]}
 DEFAULT_BASELINES = "mono,haas,haas_mid,decorrelator,freq_decorrelator,ffmpeg_haas"
 COLUMNS = (("side_mel", "side log-mel ↓"), ("width_error_db", "width err dB ↓"), ("icc_error", "ICC err ↓"),
            ("frechet_distance", "Fréchet distance ↓"), ("frechet_se", "± SE"), ("classifier_accuracy", "classifier acc. ↓"))
@@ -91,7 +102,7 @@ def apply_choice(model_dir: Path, choice: dict) -> dict:
     default = SETTINGS[choice["default"]][0]
     config.update(default_num_draws=default["num_draws"], default_temperature=default["temperature"],
                   default_calibrate=default["calibrate"], band_level_anchor=default["band_level_anchor"],
-                  default_level_spread=default["level_spread"],
+                  default_level_spread=default["level_spread"], default_time_course=default["time_course"],
                   presets={end: dict(SETTINGS[choice[end]][0]) for end in ("faithful", "natural")})
     path.write_text(json.dumps(config, indent=2) + "\n")
     return config

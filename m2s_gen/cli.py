@@ -41,7 +41,7 @@ FORWARDED = {"evaluate": ("evaluation.run", "score systems on evaluation clips")
              "train": ("training.train", "train a model"),
              "serve": ("m2s_gen.web.serve", "a local web page to try the model (needs the web extra)")}
 _MODEL_ONLY = ("prompt", "width_db", "bass_mono_hz", "band_width", "steps", "guidance", "temperature", "draws",
-               "level_spread", "preset",
+               "level_spread", "time_course", "preset",
                "model")
 
 
@@ -91,6 +91,9 @@ def get_parser() -> argparse.ArgumentParser:
     style.add_argument("--level-spread", type=float, metavar="S",
                        help="0..2: draw each take's band levels around the width head's prediction with S times "
                             "the spread of its errors on unseen music (0: the prediction; default: the model's)")
+    style.add_argument("--time-course", type=float, metavar="C",
+                       help="0..2: how far the width's movement within each band follows the one predicted from "
+                            "the music's envelope (0: the sampled movement only; default: the model's)")
     style.add_argument("--preset", metavar="NAME",
                        help="named sampler settings: faithful (closest to the original on average) or natural "
                             "(most like real stereo), or one saved with the model; --draws/--temperature override it")
@@ -198,7 +201,8 @@ def _check_model_options(args: argparse.Namespace) -> None:
         if args.prompt:
             parse_prompt(args.prompt)
         Upmixer.check_inputs(torch.zeros(1), 48_000, args.width_db, args.steps, args.guidance,
-                             args.bass_mono_hz, 1, args.temperature, args.draws, level_spread=args.level_spread)
+                             args.bass_mono_hz, 1, args.temperature, args.draws, level_spread=args.level_spread,
+                             time_course=args.time_course)
         Upmixer._check_band_widths(args.band_width)
     except ValueError as err:
         raise CliError(f"argument {_option_of(str(err))}: {err}", exit_code=2) from None
@@ -214,7 +218,7 @@ def _option_of(message: str) -> str:
     """The CLI option a pipeline ``ValueError`` is about (its message starts with the argument name)."""
     names = {"width_db": "--width-db", "num_steps": "--steps", "guidance_scale": "--guidance",
              "bass_mono_hz": "--bass-mono-hz", "temperature": "--temperature", "num_draws": "--draws", "band_widths_db": "--band-width", "prompt": "--prompt",
-             "level_spread": "--level-spread",
+             "level_spread": "--level-spread", "time_course": "--time-course",
              "preset": "--preset"}
     return next((flag for key, flag in names.items() if message.startswith(key)), "value")
 
@@ -265,7 +269,7 @@ def _model(args: argparse.Namespace, progress: bool):
     options = dict(prompt=args.prompt, width_db=args.width_db, bass_mono_hz=args.bass_mono_hz,
                    band_widths_db=args.band_width, num_steps=args.steps, guidance_scale=args.guidance,
                    temperature=args.temperature, num_draws=args.draws, level_spread=args.level_spread,
-                   preset=args.preset, seed=args.seed,
+                   time_course=args.time_course, preset=args.preset, seed=args.seed,
                    progress=progress)
 
     def generate(mono, sample_rate):

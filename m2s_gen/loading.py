@@ -6,6 +6,7 @@ from the model is run; every config value is checked against limits before anyth
 from __future__ import annotations
 
 import json
+import math
 import os
 import pickle
 from dataclasses import asdict, fields
@@ -14,7 +15,7 @@ from pathlib import Path
 import torch
 from safetensors.torch import load_file, save_file
 
-from . import attributes, presets
+from . import attributes, presets, time_course
 from .spatial import NUM_BANDS
 from .codec import SeanetCodec, load_official_encodec_48khz
 from .denoiser import SpatialDenoiser
@@ -89,6 +90,18 @@ def _validate_codec(path: Path) -> None:
         raise ModelLoadError(f"{path}: ratios must be 1 to 8 integers in [1, 16]")
 
 
+def _check_time_course_weights(path: Path, weights) -> None:
+    """``time_course_weights``: None or ``[NUM_BANDS][1 + K]`` finite numbers of at most 10 in size."""
+    if weights is None:
+        return
+    shape = (NUM_BANDS, 1 + time_course.NUM_ENVELOPE_FEATURES)
+    if not (isinstance(weights, list) and len(weights) == shape[0]
+            and all(isinstance(row, list) and len(row) == shape[1] for row in weights)
+            and all(isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v) and abs(v) <= 10
+                    for row in weights for v in row)):
+        raise ModelLoadError(f"{path}: time_course_weights must be {shape[0]} lists of {shape[1]} numbers in [-10, 10]")
+
+
 def _upmixer_config(path: Path) -> UpmixerConfig:
     data = _read_json(path)
     known = {f.name for f in fields(UpmixerConfig)}
@@ -113,6 +126,10 @@ def _upmixer_config(path: Path) -> UpmixerConfig:
     spread = config.default_level_spread
     if isinstance(spread, bool) or not isinstance(spread, (int, float)) or not 0 <= spread <= 2:
         raise ModelLoadError(f"{path}: default_level_spread must be a number in [0, 2]")
+    course = config.default_time_course
+    if isinstance(course, bool) or not isinstance(course, (int, float)) or not 0 <= course <= 2:
+        raise ModelLoadError(f"{path}: default_time_course must be a number in [0, 2]")
+    _check_time_course_weights(path, config.time_course_weights)
     if not isinstance(config.default_calibrate, bool):
         raise ModelLoadError(f"{path}: default_calibrate must be true or false")
     if config.presets is not None:

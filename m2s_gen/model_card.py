@@ -61,6 +61,10 @@ def render_model_card(upmixer, training: dict | None = None, metrics_markdown: s
               if upmixer.config.band_level_flux_slope_db is not None else "")
            + ", the course over time and the coherence left to the model."
            if upmixer.config.band_level_profile_db is not None and upmixer.config.band_level_anchor > 0 else ".")
+        + (f" Each band's width then moves within the segment as predicted from the mid's envelope, at the "
+           f"renderer's 10 ms frames (`m2s_gen/time_course.py`, fitted on training-package clips by "
+           f"`training.fit_time_course`; `time_course` default {upmixer.config.default_time_course:g})."
+           if upmixer.config.time_course_weights is not None and upmixer.config.default_time_course > 0 else "")
         + _presets_line(upmixer.config.presets), "",
         "## Training data",
         training.get("data", "(not recorded)"), "",

@@ -52,6 +52,8 @@ class UpmixerConfig:
     use_codec_latents: bool = True  # False: a model trained without them (ablation) gets zeros in their place
     anchor_to_width_head: bool = True  # anchor band levels to the width head's prediction, when the model has one
     default_level_spread: float = 0.0  # 0..2: band levels drawn around the head's prediction (0: its prediction)
+    time_course_weights: list[list[float]] | None = None  # [B][1 + K]: the width's time course (m2s_gen.time_course)
+    default_time_course: float = 1.0  # 0..2: how far the predicted time course replaces the sampled one
     attribute_names: list[str] = field(default_factory=lambda: list(attributes.ATTRIBUTE_NAMES))
     codec: str = "codec"  # subfolder with our SeanetCodec, or "official:<folder>"
     format_version: int = 1
@@ -103,7 +105,7 @@ class Upmixer:
     @staticmethod
     def check_inputs(mono, sample_rate, width_db, num_steps, guidance_scale, bass_mono_hz, num_takes,
                      temperature=None, num_draws=None, calibrate=None, band_level_anchor=None,
-                     level_spread=None) -> None:
+                     level_spread=None, time_course=None) -> None:
         if not isinstance(sample_rate, (int, np.integer)) or not 1_000 <= sample_rate <= 768_000:
             raise ValueError(f"sample_rate must be an integer in [1000, 768000] Hz, got {sample_rate!r}")
         if mono.ndim != 1:
@@ -135,6 +137,9 @@ class Upmixer:
         if level_spread is not None and (isinstance(level_spread, bool) or not isinstance(
                 level_spread, (int, float, np.number)) or not 0 <= level_spread <= 2):
             raise ValueError(f"level_spread must be a number in [0, 2], got {level_spread!r}")
+        if time_course is not None and (isinstance(time_course, bool) or not isinstance(
+                time_course, (int, float, np.number)) or not 0 <= time_course <= 2):
+            raise ValueError(f"time_course must be a number in [0, 2], got {time_course!r}")
 
     @staticmethod
     def _as_mono(audio) -> torch.Tensor:
@@ -229,7 +234,7 @@ class Upmixer:
                  guidance_scale: float | None = None, temperature: float | None = None, seed: int | None = None,
                  num_takes: int = 1, num_draws: int | None = None, calibrate: bool | None = None,
                  band_level_anchor: float | None = None, level_spread: float | None = None,
-                 preset: str | None = None, progress: bool = False) -> torch.Tensor:
+                 time_course: float | None = None, preset: str | None = None, progress: bool = False) -> torch.Tensor:
         """Upmix ``mono`` ``[T]`` at ``sample_rate`` Hz -> stereo ``[2, T]`` float32 (``[num_takes, 2, T]``
         when ``num_takes > 1``), with ``(L + R) / 2 == mono``.
 
@@ -246,6 +251,9 @@ class Upmixer:
         level_spread: 0..2, with a width head: each take's band levels are drawn around the head's
             prediction with this many times the spread of its errors on unseen productions (0: the
             prediction itself, the most faithful; 1: as varied over recordings as real stereo).
+        time_course: 0..2, with fitted time-course weights: how far the width's movement within each
+            band follows the one predicted from the mid's envelope (:mod:`m2s_gen.time_course`; 0: the
+            sampled movement only, 1: the fitted blend). Band levels are not changed by it.
         preset: named sampler settings (:mod:`m2s_gen.presets`, e.g. ``"faithful"``, ``"natural"``); the
             keywords above, when given, override it.
         """
@@ -257,13 +265,15 @@ class Upmixer:
         calibrate = chosen.get("calibrate") if calibrate is None else calibrate
         band_level_anchor = chosen.get("band_level_anchor") if band_level_anchor is None else band_level_anchor
         level_spread = chosen.get("level_spread") if level_spread is None else level_spread
+        time_course = chosen.get("time_course") if time_course is None else time_course
         self.check_inputs(mono, sample_rate, width_db, num_steps, guidance_scale, bass_mono_hz, num_takes, temperature,
-                          num_draws, calibrate, band_level_anchor, level_spread)
+                          num_draws, calibrate, band_level_anchor, level_spread, time_course)
         num_draws = num_draws or self.config.default_num_draws
         temperature = self.config.default_temperature if temperature is None else temperature
         calibrate = self.config.default_calibrate if calibrate is None else bool(calibrate)
         anchor = self.config.band_level_anchor if band_level_anchor is None else float(band_level_anchor)
         spread = self.config.default_level_spread if level_spread is None else float(level_spread)
+        course = self.config.default_time_course if time_course is None else float(time_course)
         num_steps = num_steps or self.config.default_num_steps
         guidance_scale = self.config.default_guidance_scale if guidance_scale is None else guidance_scale
         attrs, mask = self._attribute_condition(prompt, width_db)
@@ -274,7 +284,8 @@ class Upmixer:
         mid = resample(mono, int(sample_rate), spatial.MODEL_SAMPLE_RATE)
         targets = self._attribute_targets(prompt, width_db)
         takes = [self._side_at_model_rate(mid, attrs, mask, num_steps, guidance_scale, seed + 7919 * k, progress,
-                                          band_widths_db, temperature, targets, num_draws, calibrate, anchor, spread)
+                                          band_widths_db, temperature, targets, num_draws, calibrate, anchor, spread,
+                                          course)
                  for k in range(num_takes)]
         outputs = []
         for side in takes:
@@ -313,13 +324,15 @@ class Upmixer:
 
     def _side_at_model_rate(self, mid, attrs, mask, num_steps, guidance_scale, seed, progress,
                             band_widths_db=(), temperature=1.0, targets=None, num_draws=1, calibrate=True,
-                            anchor=0.0, level_spread=0.0) -> torch.Tensor:
+                            anchor=0.0, level_spread=0.0, time_course=0.0) -> torch.Tensor:
         """Side ``[T]`` for ``mid`` ``[T]`` at the model rate, segment by segment."""
         seg_len = self.config.segment_frames * spatial.PARAM_HOP
         overlap = self.config.overlap_frames * spatial.PARAM_HOP
         windows = plan_segments(mid.shape[-1], seg_len, overlap)
         generator = torch.Generator().manual_seed(seed)
         level_offset = self._level_offset(seed, level_spread, mid)  # one draw of the band levels per take
+        weights = self.config.time_course_weights
+        retime = (weights, time_course) if time_course > 0 and weights is not None else None
         sides = []
         batch = self.config.batch_segments
         bar = tqdm(total=len(windows), desc="upmix", unit="seg", disable=not progress)
@@ -349,7 +362,7 @@ class Upmixer:
             # 5. one calibrated image per segment, then render the side on the input's own spectrum
             params = self._images(draws, cond, targets, band_widths_db, calibrate, anchor, level_offset)
             for (s, e), seg, p in zip(group, segs, params):
-                sides.append(spatial.render_side(seg, p, seed=seed)[: e - s])
+                sides.append(spatial.render_side(seg, p, seed=seed, time_course=retime)[: e - s])
             bar.update(len(group))
         bar.close()
         return overlap_add(sides, windows, mid.shape[-1])

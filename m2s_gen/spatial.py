@@ -163,10 +163,13 @@ def _decorrelated_spectrum(mid: torch.Tensor, m_spec: torch.Tensor, seed: int, n
     return d_perp * torch.sqrt(e_m / (e_d + _EPS))[..., bins, :]
 
 
-def render_side(mid: torch.Tensor, params: torch.Tensor, seed: int = 0) -> torch.Tensor:
+def render_side(mid: torch.Tensor, params: torch.Tensor, seed: int = 0,
+                time_course: tuple | None = None) -> torch.Tensor:
     """Side signal ``[..., T]`` for ``mid`` ``[..., T]`` from ``params`` ``[..., 3B, num_frames]``.
 
     ``seed`` picks the decorrelation filter, so different seeds give different diffuse parts.
+    ``time_course`` ``(weights [B][1 + K], scale)``: the ratios, once at the STFT's 10 ms frames, move
+    with the mid's envelope (:func:`m2s_gen.time_course.retime_ratio`); None: as sampled.
     """
     num_bands = params.shape[-2] // 3
     params = clamp_params(params.float())
@@ -174,6 +177,11 @@ def render_side(mid: torch.Tensor, params: torch.Tensor, seed: int = 0) -> torch
     d_spec = _decorrelated_spectrum(mid.float(), m_spec, seed, num_bands)
     per_frame = _to_stft_frames(params, m_spec.shape[-1])
     ratio_db, coh_re, coh_im = per_frame.chunk(3, dim=-2)
+    if time_course is not None:
+        from .time_course import retime_ratio  # imported here: it is a leaf module of its own
+
+        mid_db = 10 * torch.log10(_band_sum(m_spec.abs() ** 2, num_bands) + _EPS)
+        ratio_db = retime_ratio(ratio_db, mid_db, time_course[0], time_course[1])
     bins = band_of_bin(num_bands).to(mid.device)
     gain = 10 ** (ratio_db / 20)
     diffuse = torch.sqrt((1 - coh_re**2 - coh_im**2).clamp(min=0))
