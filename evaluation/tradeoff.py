@@ -73,6 +73,8 @@ DEFAULT_BASELINES = "mono,haas,haas_mid,decorrelator,freq_decorrelator,ffmpeg_ha
 COLUMNS = (("side_mel", "side log-mel ↓"), ("width_error_db", "width err dB ↓"), ("icc_error", "ICC err ↓"),
            ("frechet_distance", "Fréchet distance ↓"), ("frechet_se", "± SE"), ("classifier_accuracy", "classifier acc. ↓"))
 PREFIX = "model "
+#: Distances besides the side log-mel one on which a setting must tie with *faithful* to be as faithful.
+OTHER_FAITHFULNESS = ("width_error_db", "icc_error")
 
 
 def get_parser() -> argparse.ArgumentParser:
@@ -135,12 +137,14 @@ def tradeoff_markdown(info: dict, mean: dict, realism: dict, choice: dict, names
              f"{_fmt(realism['reference_split']['frechet_distance'], 2)}.", "",
              "![trade-off](tradeoff.png)", "",
              "## Model settings", "",
-             "| setting | what | " + header[2:] + " excess over faithful ± SE | as faithful |",
+             "| setting | what | " + header[2:] + " excess over faithful ± SE: side log-mel / width / ICC | as faithful |",
              "|---" * (len(COLUMNS) + 4) + "|"]
     for name in names:
         values = mean.get(PREFIX + name, {})
         row = rows.get(name, {})
-        excess = f"{_fmt(row.get('excess'))} ± {_fmt(row.get('excess_se'))}" if row else "–"
+        excess = " / ".join([f"{_fmt(row.get('excess'))} ± {_fmt(row.get('excess_se'))}"]
+                            + [f"{_fmt(v['excess'])} ± {_fmt(v['excess_se'])}" for v in row.get("other_excess", {}).values()]
+                            ) if row else "–"
         lines.append(f"| {name} | {SETTINGS[name][1]} | " + " | ".join(_fmt(values.get(k)) for k, _ in COLUMNS)
                      + f" | {excess} | {'yes' if row.get('as_faithful') else 'no'} |")
     lines += ["", "## DSP baselines (same clips)", "", "| baseline " + header, "|---" * (len(COLUMNS) + 1) + "|"]
@@ -150,7 +154,8 @@ def tradeoff_markdown(info: dict, mean: dict, realism: dict, choice: dict, names
     lines += ["", "## The rule and its choice", "",
               f"1. *faithful*: the lowest mean side log-mel distance: **{choice['faithful']}** "
               f"({SETTINGS[choice['faithful']][1]}).",
-              f"2. As faithful: per-clip excess over it (paired) at most {choice['num_se']:g} standard errors: "
+              f"2. As faithful: per-clip excess over it (paired) at most {choice['num_se']:g} standard errors "
+              "on side log-mel distance, per-octave width error and ICC error: "
               + ", ".join(n for n in names if rows.get(n, {}).get("as_faithful")) + ".",
               f"3. **Default: {choice['default']}** ({default[1]}), the lowest Fréchet distance among those: "
               f"`{json.dumps(default[0])}`.",
@@ -194,8 +199,10 @@ def main(argv: list[str] | None = None) -> int:
         mean[name]["frechet_se"] = row["frechet_se"]
     # 3. the rule
     side_mel = {n: [r["systems"][PREFIX + n]["side_mel"] for r in results["per_clip"]] for n in names}
+    other_errors = {metric: {n: [r["systems"][PREFIX + n][metric] for r in results["per_clip"]] for n in names}
+                    for metric in OTHER_FAITHFULNESS}
     choice = choose_default(side_mel, {n: mean[PREFIX + n].get("frechet_distance", float("nan")) for n in names},
-                            NUM_STANDARD_ERRORS)
+                            NUM_STANDARD_ERRORS, other_errors)
     # 4. write
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
@@ -214,7 +221,8 @@ def main(argv: list[str] | None = None) -> int:
     (out / "tradeoff.md").write_text(tradeoff_markdown(info, mean, results["realism"], choice, names, shown_baselines))
     payload = {"info": info, "settings": {n: SETTINGS[n][0] for n in names}, "choice": choice, "mean": mean,
                "realism": results["realism"], "skipped": results["skipped"],
-               "clip_ids": [r["id"] for r in results["per_clip"]], "side_mel_per_clip": side_mel}
+               "clip_ids": [r["id"] for r in results["per_clip"]], "side_mel_per_clip": side_mel,
+               "other_errors_per_clip": other_errors}
     (out / "tradeoff.json").write_text(json.dumps(_json_safe(payload), indent=1))
     print(f"default: {choice['default']}  faithful: {choice['faithful']}  natural: {choice['natural']}  "
           f"(wrote {out / 'tradeoff.md'}, {info['elapsed_s']:.0f} s)", file=sys.stderr)

@@ -85,3 +85,18 @@ def test_m2s_tradeoff_forwards_to_the_sweep(monkeypatch):
     monkeypatch.setitem(sys.modules, "evaluation.tradeoff", fake)
     assert cli.main(["tradeoff", "--data", "d", "--apply"]) == 0
     assert seen == [["--data", "d", "--apply"]]
+
+
+def test_a_setting_that_loses_width_is_not_as_faithful():
+    rng = np.random.default_rng(0)
+    base = rng.uniform(0.4, 0.5, 30)
+    side_mel = {"a": base, "b": base + rng.normal(0, 0.001, 30)}
+    width = {"a": rng.uniform(3, 5, 30)}
+    width["b"] = width["a"] + 0.3 + rng.normal(0, 0.05, 30)  # clearly wider of the mark on every clip
+    frechet = {"a": 10.0, "b": 5.0}
+    assert choose_default(side_mel, frechet)["default"] == "b"  # side log-mel alone: b ties and is more real
+    choice = choose_default(side_mel, frechet, other_errors={"width_error_db": width})
+    assert choice["default"] == "a" and not choice["rows"]["b"]["as_faithful"]
+    assert choice["rows"]["b"]["other_excess"]["width_error_db"]["excess"] > 0.25
+    better = {"a": width["a"], "b": width["a"] - 0.3}  # better on width: still ties
+    assert choose_default(side_mel, frechet, other_errors={"width_error_db": better})["default"] == "b"
