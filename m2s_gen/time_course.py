@@ -42,6 +42,8 @@ NUM_ENVELOPE_FEATURES = 2 * len(TIME_CONSTANTS_S)
 FRAME_S = 480 / 48_000  # m2s_gen.spatial.STFT_HOP / MODEL_SAMPLE_RATE (not imported: spatial uses this module)
 #: The ratios' range, dB (m2s_gen.spatial.RATIO_FLOOR_DB, RATIO_CEIL_DB).
 RATIO_RANGE_DB = (-40.0, 10.0)
+#: Passes of shifting each band back to its width and clamping to the ratio range.
+RESTORE_PASSES = 3
 #: A tile counts (in the means and the fit) when its mid is within this many dB of the band's loudest frame.
 ACTIVE_RANGE_DB = 40.0
 _EPS = 1e-12
@@ -116,9 +118,10 @@ def retime_ratio(ratio_db: torch.Tensor, mid_db: torch.Tensor, weights: torch.Te
     new_ratio = ratio + scale * (predicted - x[..., 0, :, :])  # the band level stays, the movement is replaced
     e_mid = 10 ** (mid_db.double() / 10)
     width_before = 10 * torch.log10((e_mid * 10 ** (ratio / 10)).sum(-1) + _EPS)
-    width_after = 10 * torch.log10((e_mid * 10 ** (new_ratio / 10)).sum(-1) + _EPS)
-    new_ratio = new_ratio + (width_before - width_after).unsqueeze(-1)
-    return new_ratio.clamp(RATIO_RANGE_DB[0], RATIO_RANGE_DB[1]).to(ratio_db.dtype)
+    for _ in range(RESTORE_PASSES):  # shift back to the band's width, clamp, and again (clamped tiles)
+        width_after = 10 * torch.log10((e_mid * 10 ** (new_ratio / 10)).sum(-1) + _EPS)
+        new_ratio = (new_ratio + (width_before - width_after).unsqueeze(-1)).clamp(*RATIO_RANGE_DB)
+    return new_ratio.to(ratio_db.dtype)
 
 
 def fit_weights(x: torch.Tensor, y: torch.Tensor, active: torch.Tensor, ridge: float = 1e-3,

@@ -137,3 +137,14 @@ def test_calibrate_fits_and_writes_a_loadable_model(tiny_model_dir, tmp_path):
     assert reloaded.config.default_num_draws == 2 and reloaded.config.band_level_anchor == 1.0
     stereo = reloaded(clips[0].mono, 16_000, seed=0, num_steps=2)
     assert fold_error(stereo, clips[0].mono) <= FOLD_TOL
+
+
+def test_anchoring_reaches_the_target_despite_clamped_tiles():
+    g = torch.Generator().manual_seed(0)
+    frames = 50
+    ratio = torch.clamp(-10 + 15 * torch.randn(B, frames, generator=g), -40, 10)  # many tiles at the ends
+    params = torch.cat([ratio, 0.3 * torch.ones(2 * B, frames)])
+    mid_db = -30 + 5 * torch.randn(B, frames, generator=g)
+    target = torch.full((B,), -6.0)
+    out = posterior.anchor_band_levels(params, mid_db, target, 1.0)
+    assert float((posterior.band_widths_db(out, mid_db) - target).abs().max()) < 0.1
