@@ -274,6 +274,8 @@ class Upmixer:
         anchor = self.config.band_level_anchor if band_level_anchor is None else float(band_level_anchor)
         spread = self.config.default_level_spread if level_spread is None else float(level_spread)
         course = self.config.default_time_course if time_course is None else float(time_course)
+        if "movement_db" in self._attribute_targets(prompt, width_db) and time_course is None:
+            course = 0.0  # a word that sets the movement (static, ping-pong) wins over the learned time course
         num_steps = num_steps or self.config.default_num_steps
         guidance_scale = self.config.default_guidance_scale if guidance_scale is None else guidance_scale
         attrs, mask = self._attribute_condition(prompt, width_db)

@@ -123,6 +123,9 @@ def test_the_pipeline_applies_it_when_the_model_has_weights(tmp_path):
     np.testing.assert_allclose(moving.sum(0) / 2, mono, atol=1e-5)  # the fold-down stays exact
     with pytest.raises(ValueError, match="time_course must be a number in"):
         up(mono, time_course=3.0, **kw)
+    # a word that sets the movement wins over the learned time course (unless asked for explicitly)
+    np.testing.assert_array_equal(up(mono, prompt="ping-pong", **kw), up(mono, prompt="ping-pong", time_course=0.0, **kw))
+    assert not np.array_equal(up(mono, prompt="wide", **kw), up(mono, prompt="wide", time_course=0.0, **kw))
     # saved and loaded with the model; malformed weights are refused at load time
     up.save_pretrained(tmp_path / "m")
     assert Upmixer.from_pretrained(tmp_path / "m").config.time_course_weights == config.time_course_weights
