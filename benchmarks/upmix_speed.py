@@ -78,10 +78,10 @@ def _staged_upmix(up, mono: torch.Tensor, sample_rate: int, timer: StageTimer, *
         num_draws = up.config.default_num_draws
         calibrate, anchor = up.config.default_calibrate, up.config.band_level_anchor
         spread = up.config.default_level_spread
-        weights, course = up.config.time_course_weights, up.config.default_time_course
-        retime = (weights, course) if course > 0 and weights is not None else None
         attrs, mask = up._attribute_condition(prompt, None)
         targets = up._attribute_targets(prompt, None)
+        weights, course = up.config.time_course_weights, up._time_course_scale(targets, None)
+        retime = (weights, course) if course > 0 and weights is not None else None
         mid = resample(mono, int(sample_rate), spatial.MODEL_SAMPLE_RATE)
     # _side_at_model_rate
     seg_len = up.config.segment_frames * spatial.PARAM_HOP

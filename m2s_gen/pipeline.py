@@ -273,9 +273,6 @@ class Upmixer:
         calibrate = self.config.default_calibrate if calibrate is None else bool(calibrate)
         anchor = self.config.band_level_anchor if band_level_anchor is None else float(band_level_anchor)
         spread = self.config.default_level_spread if level_spread is None else float(level_spread)
-        course = self.config.default_time_course if time_course is None else float(time_course)
-        if "movement_db" in self._attribute_targets(prompt, width_db) and time_course is None:
-            course = 0.0  # a word that sets the movement (static, ping-pong) wins over the learned time course
         num_steps = num_steps or self.config.default_num_steps
         guidance_scale = self.config.default_guidance_scale if guidance_scale is None else guidance_scale
         attrs, mask = self._attribute_condition(prompt, width_db)
@@ -285,6 +282,7 @@ class Upmixer:
         # 2. resample to the model rate
         mid = resample(mono, int(sample_rate), spatial.MODEL_SAMPLE_RATE)
         targets = self._attribute_targets(prompt, width_db)
+        course = self._time_course_scale(targets, time_course)
         takes = [self._side_at_model_rate(mid, attrs, mask, num_steps, guidance_scale, seed + 7919 * k, progress,
                                           band_widths_db, temperature, targets, num_draws, calibrate, anchor, spread,
                                           course)
@@ -302,6 +300,13 @@ class Upmixer:
             side = limit_side(mono, side)
             outputs.append(torch.stack([mono + side, mono - side]))
         return outputs[0] if num_takes == 1 else torch.stack(outputs)
+
+    def _time_course_scale(self, targets: dict, time_course: float | None) -> float:
+        """The time course's scale: ``time_course`` if given, else 0 when a word sets the movement
+        (static, ping-pong: the word wins over the learned course), else the model's default."""
+        if time_course is not None:
+            return float(time_course)
+        return 0.0 if "movement_db" in targets else self.config.default_time_course
 
     @staticmethod
     def _width_gain(mid: torch.Tensor, side: torch.Tensor, width_db: float) -> float:
