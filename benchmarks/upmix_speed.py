@@ -109,7 +109,8 @@ def _staged_upmix(up, mono: torch.Tensor, sample_rate: int, timer: StageTimer, *
         with timer("render"):
             params = up._images(draws, cond, targets, calibrate=calibrate, anchor=anchor, level_offset=level_offset)
             for (s, e), seg, p in zip(group, segs, params):
-                sides.append(spatial.render_side(seg, p, seed=seed, time_course=retime)[: e - s])
+                sides.append(spatial.render_side(seg, p, seed=seed, time_course=retime,
+                                                 hold=up.config.hold_band_widths)[: e - s])
     with timer("render"):
         side = overlap_add(sides, windows, mid.shape[-1])
     with timer("resample out + limiter"):

@@ -30,7 +30,8 @@ from .run import _json_safe, _split_names
 from .systems import UnknownSystemError, build_system, check_system_names, load_upmixer, upmixer_system
 from .tradeoff_plot import plot_tradeoff
 
-_ON = {"temperature": 1.0, "calibrate": True, "band_level_anchor": 1.0, "level_spread": 0.0, "time_course": 0.75}
+_ON = {"temperature": 1.0, "calibrate": True, "band_level_anchor": 1.0, "level_spread": 0.0, "time_course": 0.75,
+       "hold_band_widths": 0.0}
 
 #: name -> (sampler settings, description). Every setting is explicit, so the points do not move
 #: when --apply changes the model's defaults.
@@ -60,6 +61,14 @@ SETTINGS: dict[str, tuple[dict, str]] = {
     "d16-anchor0.75-tc1": ({**_ON, "num_draws": 16, "band_level_anchor": 0.75, "time_course": 1.0},
                            "16 draws, anchoring 3/4, time course at scale 1"),
     "d1-tc0": ({**_ON, "num_draws": 1, "time_course": 0.0}, "1 draw, sampled movement only (no time course)"),
+    **{f"d1-tc{scale:g}": ({**_ON, "num_draws": 1, "time_course": scale}, f"1 draw, time course at scale {scale:g}")
+       for scale in (0.5, 1.0, 1.25)},
+    **{f"d{k}-tc1": ({**_ON, "num_draws": k, "time_course": 1.0}, f"{k} draws, time course at scale 1") for k in (2, 4)},
+    "d1-tc1-nocal": ({**_ON, "num_draws": 1, "time_course": 1.0, "calibrate": False},
+                     "1 draw, time course 1, no calibration"),
+    **{f"d{k}-tc1-hold{h:g}": ({**_ON, "num_draws": k, "time_course": 1.0, "hold_band_widths": h},
+                               f"{k} draw{'s' * (k > 1)}, time course 1, band widths held {h:g}")
+       for k, h in ((1, 0.5), (1, 1.0), (2, 0.5))},
     "d1-T0.75-lv0.5-tc0": ({**_ON, "num_draws": 1, "temperature": 0.75, "level_spread": 0.5, "time_course": 0.0},
                            "1 draw, T 0.75, band levels drawn (spread 0.5), no time course"),
 }
@@ -68,7 +77,10 @@ SERIES = {"draws 1-16": ["d1", "d2", "d4", "d8", "d16"], "temperature 0.5-1": ["
           "no anchoring": ["d1-noanchor", "d8-noanchor"], "neither": ["d1-raw", "d8-raw"],
           "band levels drawn (1 draw, T 0.75)": ["d1-T0.75", "d1-T0.75-lv0.5", "d1-T0.75-lv1"],
           "time course 0-1 (16 draws)": ["d16-anchor0.75-tc0", "d16-anchor0.75-tc0.5", "d16-anchor0.75",
-                                         "d16-anchor0.75-tc1"]}
+                                         "d16-anchor0.75-tc1"],
+          "time course 0-1.25 (1 draw)": ["d1-tc0", "d1-tc0.5", "d1", "d1-tc1", "d1-tc1.25"],
+          "draws 1-4 (time course 1)": ["d1-tc1", "d2-tc1", "d4-tc1"],
+          "band widths held 0-1 (1 draw, time course 1)": ["d1-tc1", "d1-tc1-hold0.5", "d1-tc1-hold1"]}
 DEFAULT_BASELINES = "mono,haas,haas_mid,decorrelator,freq_decorrelator,ffmpeg_haas"
 COLUMNS = (("side_mel", "side log-mel ↓"), ("width_error_db", "width err dB ↓"), ("icc_error", "ICC err ↓"),
            ("frechet_distance", "Fréchet distance ↓"), ("frechet_se", "± SE"), ("classifier_accuracy", "classifier acc. ↓"))
@@ -105,6 +117,7 @@ def apply_choice(model_dir: Path, choice: dict) -> dict:
     config.update(default_num_draws=default["num_draws"], default_temperature=default["temperature"],
                   default_calibrate=default["calibrate"], band_level_anchor=default["band_level_anchor"],
                   default_level_spread=default["level_spread"], default_time_course=default["time_course"],
+                  hold_band_widths=default["hold_band_widths"],
                   presets={end: dict(SETTINGS[choice[end]][0]) for end in ("faithful", "natural")})
     path.write_text(json.dumps(config, indent=2) + "\n")
     return config

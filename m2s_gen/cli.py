@@ -41,7 +41,7 @@ FORWARDED = {"evaluate": ("evaluation.run", "score systems on evaluation clips")
              "train": ("training.train", "train a model"),
              "serve": ("m2s_gen.web.serve", "a local web page to try the model (needs the web extra)")}
 _MODEL_ONLY = ("prompt", "width_db", "bass_mono_hz", "band_width", "steps", "guidance", "temperature", "draws",
-               "level_spread", "time_course", "preset",
+               "level_spread", "time_course", "hold_band_widths", "preset",
                "model")
 
 
@@ -94,6 +94,9 @@ def get_parser() -> argparse.ArgumentParser:
     style.add_argument("--time-course", type=float, metavar="C",
                        help="0..2: how far the width's movement within each band follows the one predicted from "
                             "the music's envelope (0: the sampled movement only; default: the model's)")
+    style.add_argument("--hold-band-widths", type=float, metavar="H",
+                       help="0..1: how far each band's width is held at the image's when its movement is rendered "
+                            "(1: exactly; default: the model's)")
     style.add_argument("--preset", metavar="NAME",
                        help="named sampler settings: faithful (closest to the original on average) or natural "
                             "(most like real stereo), or one saved with the model; --draws/--temperature override it")
@@ -202,7 +205,7 @@ def _check_model_options(args: argparse.Namespace) -> None:
             parse_prompt(args.prompt)
         Upmixer.check_inputs(torch.zeros(1), 48_000, args.width_db, args.steps, args.guidance,
                              args.bass_mono_hz, 1, args.temperature, args.draws, level_spread=args.level_spread,
-                             time_course=args.time_course)
+                             time_course=args.time_course, hold_band_widths=args.hold_band_widths)
         Upmixer._check_band_widths(args.band_width)
     except ValueError as err:
         raise CliError(f"argument {_option_of(str(err))}: {err}", exit_code=2) from None
@@ -219,7 +222,7 @@ def _option_of(message: str) -> str:
     names = {"width_db": "--width-db", "num_steps": "--steps", "guidance_scale": "--guidance",
              "bass_mono_hz": "--bass-mono-hz", "temperature": "--temperature", "num_draws": "--draws", "band_widths_db": "--band-width", "prompt": "--prompt",
              "level_spread": "--level-spread", "time_course": "--time-course",
-             "preset": "--preset"}
+             "hold_band_widths": "--hold-band-widths", "preset": "--preset"}
     return next((flag for key, flag in names.items() if message.startswith(key)), "value")
 
 
@@ -269,7 +272,8 @@ def _model(args: argparse.Namespace, progress: bool):
     options = dict(prompt=args.prompt, width_db=args.width_db, bass_mono_hz=args.bass_mono_hz,
                    band_widths_db=args.band_width, num_steps=args.steps, guidance_scale=args.guidance,
                    temperature=args.temperature, num_draws=args.draws, level_spread=args.level_spread,
-                   time_course=args.time_course, preset=args.preset, seed=args.seed,
+                   time_course=args.time_course, hold_band_widths=args.hold_band_widths, preset=args.preset,
+                   seed=args.seed,
                    progress=progress)
 
     def generate(mono, sample_rate):

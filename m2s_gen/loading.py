@@ -129,6 +129,9 @@ def _upmixer_config(path: Path) -> UpmixerConfig:
     course = config.default_time_course
     if isinstance(course, bool) or not isinstance(course, (int, float)) or not 0 <= course <= 2:
         raise ModelLoadError(f"{path}: default_time_course must be a number in [0, 2]")
+    hold = config.hold_band_widths
+    if isinstance(hold, bool) or not isinstance(hold, (int, float)) or not 0 <= hold <= 1:
+        raise ModelLoadError(f"{path}: hold_band_widths must be a number in [0, 1]")
     _check_time_course_weights(path, config.time_course_weights)
     if not isinstance(config.default_calibrate, bool):
         raise ModelLoadError(f"{path}: default_calibrate must be true or false")
@@ -205,17 +208,17 @@ def load_upmixer(name_or_path: str | Path | None = None, device: str = "cpu") ->
     except (OSError, ValueError, RuntimeError, pickle.UnpicklingError) as err:
         raise ModelLoadError(f"{folder}: cannot load weights ({str(err).splitlines()[0]})") from None
     card = (folder / MODEL_CARD).read_text() if (folder / MODEL_CARD).is_file() else ""
-    head = _load_width_head(folder, 2 * int(denoiser.config.cond_channels))
+    head = _load_width_head(folder, int(denoiser.config.cond_channels))
     return Upmixer(codec, denoiser, scheduler_config, config, model_card=card, width_head=head)
 
 
-def _load_width_head(folder: Path, num_features: int):
+def _load_width_head(folder: Path, cond_channels: int):
     """The model's width head (``width_head.safetensors``), or None when the folder has none."""
     path = folder / width_head_file.FILE_NAME
     if not path.is_file():
         return None
     try:
-        return width_head_file.WidthHead.load(path, num_features)
+        return width_head_file.WidthHead.load(path, cond_channels)
     except (OSError, ValueError, RuntimeError) as err:
         raise ModelLoadError(f"{path}: invalid width head ({str(err).splitlines()[0]})") from None
 

@@ -48,8 +48,11 @@ def render_model_card(upmixer, training: dict | None = None, metrics_markdown: s
            "(`training/calibrate.py`)" if upmixer.config.ratio_offset_db is not None
            and upmixer.config.default_calibrate else "")
         + (f"; each band's level moved {upmixer.config.band_level_anchor:g} of the way to the width the "
-           "width head predicts for that band from the window's conditioning (a ridge regression fitted on the "
-           "training packages: `m2s_gen/width_head.py`), the course over time and the coherence left to the model"
+           "width head predicts for that band from the window's "
+           + ("band dynamics (level, spread and movement of each band of the mid: `m2s_gen/band_dynamics.py`)"
+              if upmixer.width_head.features == "band_dynamics" else "conditioning summary")
+           + " (a ridge regression fitted on the training packages: `m2s_gen/width_head.py`), the course over "
+           "time and the coherence left to the model"
            + (f"; `level_spread` (default {upmixer.config.default_level_spread:g}) draws each take's band levels "
               "around that prediction, in units of the spread of the head's errors on packages it was not fitted on."
               if upmixer.width_head.residual_tril is not None else ".")
@@ -65,6 +68,8 @@ def render_model_card(upmixer, training: dict | None = None, metrics_markdown: s
            f"renderer's 10 ms frames (`m2s_gen/time_course.py`, fitted on training-package clips by "
            f"`training.fit_time_course`; `time_course` default {upmixer.config.default_time_course:g})."
            if upmixer.config.time_course_weights is not None and upmixer.config.default_time_course > 0 else "")
+        + (f" The renderer holds each band's width over the segment at the image's (`hold_band_widths` "
+           f"{upmixer.config.hold_band_widths:g})." if upmixer.config.hold_band_widths > 0 else "")
         + _presets_line(upmixer.config.presets), "",
         "## Training data",
         training.get("data", "(not recorded)"), "",

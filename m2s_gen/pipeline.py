@@ -54,6 +54,7 @@ class UpmixerConfig:
     default_level_spread: float = 0.0  # 0..2: band levels drawn around the head's prediction (0: its prediction)
     time_course_weights: list[list[float]] | None = None  # [B][1 + K]: the width's time course (m2s_gen.time_course)
     default_time_course: float = 1.0  # 0..2: how far the predicted time course replaces the sampled one
+    hold_band_widths: float = 0.0  # 0..1: how far the renderer brings each band's width back to the image's
     attribute_names: list[str] = field(default_factory=lambda: list(attributes.ATTRIBUTE_NAMES))
     codec: str = "codec"  # subfolder with our SeanetCodec, or "official:<folder>"
     format_version: int = 1
@@ -105,7 +106,7 @@ class Upmixer:
     @staticmethod
     def check_inputs(mono, sample_rate, width_db, num_steps, guidance_scale, bass_mono_hz, num_takes,
                      temperature=None, num_draws=None, calibrate=None, band_level_anchor=None,
-                     level_spread=None, time_course=None) -> None:
+                     level_spread=None, time_course=None, hold_band_widths=None) -> None:
         if not isinstance(sample_rate, (int, np.integer)) or not 1_000 <= sample_rate <= 768_000:
             raise ValueError(f"sample_rate must be an integer in [1000, 768000] Hz, got {sample_rate!r}")
         if mono.ndim != 1:
@@ -140,6 +141,9 @@ class Upmixer:
         if time_course is not None and (isinstance(time_course, bool) or not isinstance(
                 time_course, (int, float, np.number)) or not 0 <= time_course <= 2):
             raise ValueError(f"time_course must be a number in [0, 2], got {time_course!r}")
+        if hold_band_widths is not None and (isinstance(hold_band_widths, bool) or not isinstance(
+                hold_band_widths, (int, float, np.number)) or not 0 <= hold_band_widths <= 1):
+            raise ValueError(f"hold_band_widths must be a number in [0, 1], got {hold_band_widths!r}")
 
     @staticmethod
     def _as_mono(audio) -> torch.Tensor:
@@ -234,7 +238,8 @@ class Upmixer:
                  guidance_scale: float | None = None, temperature: float | None = None, seed: int | None = None,
                  num_takes: int = 1, num_draws: int | None = None, calibrate: bool | None = None,
                  band_level_anchor: float | None = None, level_spread: float | None = None,
-                 time_course: float | None = None, preset: str | None = None, progress: bool = False) -> torch.Tensor:
+                 time_course: float | None = None, hold_band_widths: float | None = None, preset: str | None = None,
+                 progress: bool = False) -> torch.Tensor:
         """Upmix ``mono`` ``[T]`` at ``sample_rate`` Hz -> stereo ``[2, T]`` float32 (``[num_takes, 2, T]``
         when ``num_takes > 1``), with ``(L + R) / 2 == mono``.
 
@@ -254,6 +259,9 @@ class Upmixer:
         time_course: 0..2, with fitted time-course weights: how far the width's movement within each
             band follows the one predicted from the mid's envelope (:mod:`m2s_gen.time_course`; 0: the
             sampled movement only, 1: the fitted blend). Band levels are not changed by it.
+        hold_band_widths: 0..1, how far the renderer brings each band's width over a segment back to
+            the image's when the ratios' movement at its 10 ms frames changes it (1: exactly the
+            anchored width, closest in width; 0: as interpolated, a little closer on side log-mel).
         preset: named sampler settings (:mod:`m2s_gen.presets`, e.g. ``"faithful"``, ``"natural"``); the
             keywords above, when given, override it.
         """
@@ -266,8 +274,10 @@ class Upmixer:
         band_level_anchor = chosen.get("band_level_anchor") if band_level_anchor is None else band_level_anchor
         level_spread = chosen.get("level_spread") if level_spread is None else level_spread
         time_course = chosen.get("time_course") if time_course is None else time_course
+        hold = chosen.get("hold_band_widths") if hold_band_widths is None else hold_band_widths
         self.check_inputs(mono, sample_rate, width_db, num_steps, guidance_scale, bass_mono_hz, num_takes, temperature,
-                          num_draws, calibrate, band_level_anchor, level_spread, time_course)
+                          num_draws, calibrate, band_level_anchor, level_spread, time_course, hold)
+        hold = self.config.hold_band_widths if hold is None else float(hold)
         num_draws = num_draws or self.config.default_num_draws
         temperature = self.config.default_temperature if temperature is None else temperature
         calibrate = self.config.default_calibrate if calibrate is None else bool(calibrate)
@@ -285,7 +295,7 @@ class Upmixer:
         course = self._time_course_scale(targets, time_course)
         takes = [self._side_at_model_rate(mid, attrs, mask, num_steps, guidance_scale, seed + 7919 * k, progress,
                                           band_widths_db, temperature, targets, num_draws, calibrate, anchor, spread,
-                                          course)
+                                          course, hold)
                  for k in range(num_takes)]
         outputs = []
         for side in takes:
@@ -331,7 +341,7 @@ class Upmixer:
 
     def _side_at_model_rate(self, mid, attrs, mask, num_steps, guidance_scale, seed, progress,
                             band_widths_db=(), temperature=1.0, targets=None, num_draws=1, calibrate=True,
-                            anchor=0.0, level_spread=0.0, time_course=0.0) -> torch.Tensor:
+                            anchor=0.0, level_spread=0.0, time_course=0.0, hold=0.0) -> torch.Tensor:
         """Side ``[T]`` for ``mid`` ``[T]`` at the model rate, segment by segment."""
         seg_len = self.config.segment_frames * spatial.PARAM_HOP
         overlap = self.config.overlap_frames * spatial.PARAM_HOP
@@ -369,7 +379,7 @@ class Upmixer:
             # 5. one calibrated image per segment, then render the side on the input's own spectrum
             params = self._images(draws, cond, targets, band_widths_db, calibrate, anchor, level_offset)
             for (s, e), seg, p in zip(group, segs, params):
-                sides.append(spatial.render_side(seg, p, seed=seed, time_course=retime)[: e - s])
+                sides.append(spatial.render_side(seg, p, seed=seed, time_course=retime, hold=hold)[: e - s])
             bar.update(len(group))
         bar.close()
         return overlap_add(sides, windows, mid.shape[-1])

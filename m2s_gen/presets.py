@@ -16,7 +16,7 @@ from __future__ import annotations
 #: The settings a preset may hold, with the type and range each accepts.
 PRESET_KEYS = {"num_draws": (int, 1, 64), "temperature": (float, 0.0, 2.0), "calibrate": (bool, None, None),
                "band_level_anchor": (float, 0.0, 1.0), "level_spread": (float, 0.0, 2.0),
-               "time_course": (float, 0.0, 2.0)}
+               "time_course": (float, 0.0, 2.0), "hold_band_widths": (float, 0.0, 1.0)}
 MAX_PRESETS = 8
 MAX_NAME_CHARS = 32
 

@@ -27,6 +27,7 @@ PARAM_HOP = STFT_HOP * STFT_FRAMES_PER_PARAM
 NUM_BANDS = 32
 RATIO_FLOOR_DB = -40.0
 RATIO_CEIL_DB = 10.0
+HOLD_PASSES = 3  # shift-and-clamp passes that hold each band's width when the ratios reach STFT frames
 RESTORE_PASSES = 2  # round trips that give the decorrelated part back the energy its overlap-add loses
 _EPS = 1e-10
 
@@ -164,12 +165,14 @@ def _decorrelated_spectrum(mid: torch.Tensor, m_spec: torch.Tensor, seed: int, n
 
 
 def render_side(mid: torch.Tensor, params: torch.Tensor, seed: int = 0,
-                time_course: tuple | None = None) -> torch.Tensor:
+                time_course: tuple | None = None, hold: float = 0.0) -> torch.Tensor:
     """Side signal ``[..., T]`` for ``mid`` ``[..., T]`` from ``params`` ``[..., 3B, num_frames]``.
 
     ``seed`` picks the decorrelation filter, so different seeds give different diffuse parts.
     ``time_course`` ``(weights [B][1 + K], scale)``: the ratios, once at the STFT's 10 ms frames, move
     with the mid's envelope (:func:`m2s_gen.time_course.retime_ratio`); None: as sampled.
+    ``hold`` 0..1: how far each band's width over the segment is brought back to the one the
+    parameters give (:func:`_hold_band_widths`; 0: as interpolated).
     """
     num_bands = params.shape[-2] // 3
     params = clamp_params(params.float())
@@ -177,11 +180,14 @@ def render_side(mid: torch.Tensor, params: torch.Tensor, seed: int = 0,
     d_spec = _decorrelated_spectrum(mid.float(), m_spec, seed, num_bands)
     per_frame = _to_stft_frames(params, m_spec.shape[-1])
     ratio_db, coh_re, coh_im = per_frame.chunk(3, dim=-2)
+    e_mid = _band_sum(m_spec.abs() ** 2, num_bands)  # [..., B, N] at the STFT frames
     if time_course is not None:
         from .time_course import retime_ratio  # imported here: it is a leaf module of its own
 
-        mid_db = 10 * torch.log10(_band_sum(m_spec.abs() ** 2, num_bands) + _EPS)
-        ratio_db = retime_ratio(ratio_db, mid_db, time_course[0], time_course[1])
+        ratio_db = retime_ratio(ratio_db, 10 * torch.log10(e_mid + _EPS), time_course[0], time_course[1])
+    if hold > 0:
+        held = _hold_band_widths(ratio_db, e_mid, params[..., :num_bands, :])
+        ratio_db = ratio_db + float(hold) * (held - ratio_db)
     bins = band_of_bin(num_bands).to(mid.device)
     gain = 10 ** (ratio_db / 20)
     diffuse = torch.sqrt((1 - coh_re**2 - coh_im**2).clamp(min=0))
@@ -192,6 +198,25 @@ def render_side(mid: torch.Tensor, params: torch.Tensor, seed: int = 0,
         diffuse_spec = _restore_energy(diffuse_spec, want, mid.shape[-1], num_bands)
     side_spec = gain[..., bins, :] * coherent[..., bins, :] * m_spec + diffuse_spec
     return istft(side_spec, mid.shape[-1])
+
+
+def _hold_band_widths(ratio_db: torch.Tensor, e_mid: torch.Tensor, param_ratio_db: torch.Tensor) -> torch.Tensor:
+    """Per-STFT-frame ratios ``[..., B, N]`` shifted per band so that each band's width over the
+    segment (weighted by the mid's energies ``e_mid`` ``[..., B, N]`` at those frames) is the width
+    the parameters ``[..., B, P]`` give with the mid's energies pooled to parameter frames.
+
+    Interpolating dB values between 40 ms frames, and the time course's movement, change a band's
+    energy when its ratio swings (by 1-2 dB for a single diffusion draw): the rendered side then
+    misses the band widths that anchoring and the controls set. Shift, clamp, shift again."""
+    e_param = _to_param_frames(e_mid, param_ratio_db.shape[-1]).double()
+    target = torch.log10((e_param * 10 ** (param_ratio_db.double() / 10)).sum(-1) + _EPS) \
+        - torch.log10(e_param.sum(-1) + _EPS)
+    e_frames = e_mid.double()
+    out = ratio_db.double()
+    for _ in range(HOLD_PASSES):
+        have = torch.log10((e_frames * 10 ** (out / 10)).sum(-1) + _EPS) - torch.log10(e_frames.sum(-1) + _EPS)
+        out = (out + 10 * (target - have).unsqueeze(-1)).clamp(RATIO_FLOOR_DB, RATIO_CEIL_DB)
+    return out.to(ratio_db.dtype)
 
 
 def _restore_energy(spec: torch.Tensor, want: torch.Tensor, num_samples: int, num_bands: int) -> torch.Tensor:

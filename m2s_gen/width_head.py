@@ -14,9 +14,13 @@ prediction is the middle of what the music allows, which the distances to one or
 *draw* ``prediction + level_spread * residual_tril @ z`` (``z`` standard normal, one per take) spreads
 the band levels over recordings as much as real ones spread, which the realism measures reward.
 
+What the head reads, ``features`` (kept in the file's metadata): ``"summary"`` (F = 2 x conditioning
+channels, the first heads) or ``"band_dynamics"`` (:mod:`m2s_gen.band_dynamics`, F = 5 x bands: level,
+spread and movement of each band of the mid; better on unseen productions, training/RESULTS.md).
+
 Stored as ``width_head.safetensors`` in the model folder: ``weight`` ``[B, F]``, ``bias`` ``[B]``,
-``feature_mean`` and ``feature_scale`` ``[F]`` (F = 2 x conditioning channels), optionally
-``residual_tril`` ``[B, B]`` (heads written before it existed draw nothing: their spread is 0).
+``feature_mean`` and ``feature_scale`` ``[F]``, optionally ``residual_tril`` ``[B, B]`` (heads
+written before it existed draw nothing: their spread is 0).
 """
 from __future__ import annotations
 
@@ -26,13 +30,20 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from . import features, spatial
+from . import band_dynamics, features, spatial
 
 FILE_NAME = "width_head.safetensors"
 _KEYS = ("weight", "bias", "feature_mean", "feature_scale")
 RESIDUAL_KEY = "residual_tril"
 #: Added to a take's seed for the generator of its level draw (kept apart from the diffusion noise).
 LEVEL_SEED_OFFSET = 104_729
+#: What a head can read: name -> features [F] of one window's conditioning [C, N].
+FEATURE_KINDS = {"summary": features.track_context, "band_dynamics": band_dynamics.band_dynamics}
+
+
+def num_features_of(kind: str, cond_channels: int) -> int:
+    """F of a head of ``kind`` for a model whose conditioning has ``cond_channels`` rows."""
+    return band_dynamics.NUM_FEATURES if kind == "band_dynamics" else 2 * int(cond_channels)
 
 
 @dataclass
@@ -44,6 +55,7 @@ class WidthHead:
     feature_mean: torch.Tensor  # [F]
     feature_scale: torch.Tensor  # [F]
     residual_tril: torch.Tensor | None = None  # [B, B] lower-triangular, or None
+    features: str = "summary"  # a key of FEATURE_KINDS
 
     @property
     def num_features(self) -> int:
@@ -57,7 +69,8 @@ class WidthHead:
 
     def profile_db(self, cond: torch.Tensor) -> torch.Tensor:
         """Anchoring profile ``[S, B]`` for segments' conditioning ``[S, C, N]``."""
-        return torch.stack([self.predict_db(features.track_context(c)) for c in cond])
+        summarise = FEATURE_KINDS[self.features]
+        return torch.stack([self.predict_db(summarise(c)) for c in cond])
 
     def draw_offsets_db(self, seed: int, spread: float) -> torch.Tensor:
         """Band-level offsets ``[B]`` dB of one take: ``spread * residual_tril @ z``, ``z ~ N(0, I)``
@@ -72,7 +85,7 @@ class WidthHead:
     # -- fitting ------------------------------------------------------------------------------
     @classmethod
     def fit(cls, summaries: np.ndarray, widths_db: np.ndarray, alpha: float,
-            use: np.ndarray | None = None) -> "WidthHead":
+            use: np.ndarray | None = None, kind: str = "summary") -> "WidthHead":
         """Fit on ``summaries [W, F]`` and ``widths_db [W, B]`` (NaN: band not audible in that window,
         left out of that band's fit); ``alpha`` is the ridge penalty on standardised features; ``use``
         (bool ``[F]``) restricts the fit to some features, the others get weight 0."""
@@ -99,13 +112,13 @@ class WidthHead:
                 weight[band][~use] = 0.0
             bias[band] = yb.mean() - zb.mean(0) @ weight[band]
         as_t = lambda a: torch.tensor(a, dtype=torch.float32)  # noqa: E731
-        return cls(as_t(weight), as_t(bias), as_t(mean), as_t(scale))
+        return cls(as_t(weight), as_t(bias), as_t(mean), as_t(scale), features=kind)
 
     def with_residuals(self, residuals_db: np.ndarray) -> "WidthHead":
         """This head with ``residual_tril`` from held-out errors ``[W, B]`` (real minus predicted, NaN
         where a band was left out): pairwise-complete covariance, made positive definite."""
         return WidthHead(self.weight, self.bias, self.feature_mean, self.feature_scale,
-                         torch.tensor(residual_tril(residuals_db), dtype=torch.float32))
+                         torch.tensor(residual_tril(residuals_db), dtype=torch.float32), self.features)
 
     # -- storage ------------------------------------------------------------------------------
     def save(self, folder: str | Path) -> Path:
@@ -115,15 +128,22 @@ class WidthHead:
         tensors = {k: getattr(self, k).float().contiguous() for k in _KEYS}
         if self.residual_tril is not None:
             tensors[RESIDUAL_KEY] = self.residual_tril.float().contiguous()
-        save_file(tensors, str(path), metadata={"format": "pt"})
+        save_file(tensors, str(path), metadata={"format": "pt", "features": self.features})
         return path
 
     @classmethod
-    def load(cls, path: str | Path, num_features: int, num_bands: int = spatial.NUM_BANDS) -> "WidthHead":
-        """Read and check a head file; ValueError naming the file if shapes or values are wrong."""
+    def load(cls, path: str | Path, cond_channels: int, num_bands: int = spatial.NUM_BANDS) -> "WidthHead":
+        """Read and check the head file of a model whose conditioning has ``cond_channels`` rows;
+        ValueError naming the file if its kind, shapes or values are wrong."""
+        from safetensors import safe_open
         from safetensors.torch import load_file
 
         tensors = load_file(str(path))
+        with safe_open(str(path), framework="pt") as f:
+            kind = (f.metadata() or {}).get("features", "summary")
+        if kind not in FEATURE_KINDS:
+            raise ValueError(f"{path}: unknown features {kind!r} (known: {', '.join(FEATURE_KINDS)})")
+        num_features = num_features_of(kind, cond_channels)
         missing = [k for k in _KEYS if k not in tensors]
         if missing:
             raise ValueError(f"{path}: missing tensors {missing}")
@@ -143,7 +163,7 @@ class WidthHead:
             if not bool(torch.isfinite(tril).all()) or bool(torch.triu(tril, diagonal=1).abs().gt(0).any()):
                 raise ValueError(f"{path}: {RESIDUAL_KEY} must be finite and lower-triangular")
             tril = tril.float()
-        return cls(*(tensors[k].float() for k in _KEYS), residual_tril=tril)
+        return cls(*(tensors[k].float() for k in _KEYS), residual_tril=tril, features=kind)
 
 
 def residual_tril(residuals_db: np.ndarray, floor_db2: float = 1e-3) -> np.ndarray:

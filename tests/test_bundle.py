@@ -58,7 +58,7 @@ def test_the_bundled_model_loads_offline_and_is_calibrated(monkeypatch):
     import numpy as np
     import torch
 
-    from m2s_gen import spatial
+    from m2s_gen import band_dynamics, spatial
 
     monkeypatch.setenv("HF_HUB_OFFLINE", "1")
     up = Upmixer.from_pretrained()
@@ -66,11 +66,15 @@ def test_the_bundled_model_loads_offline_and_is_calibrated(monkeypatch):
     assert len(up.config.ratio_offset_db) == spatial.NUM_BANDS == len(up.config.coherence_scale)
     # the new codec (150 Hz, 64-dim) and the width head that band-level anchoring moves each band to
     assert up.codec.config.latent_dim == 64 and up.config.band_level_anchor == 1.0
-    assert up.width_head is not None and up.width_head.num_features == 2 * up.denoiser.config.cond_channels
+    # the head reads the band dynamics of the mid (session 8), not the conditioning summary
+    assert up.width_head is not None and up.width_head.features == "band_dynamics"
+    assert up.width_head.num_features == band_dynamics.NUM_FEATURES
+    # calibration is stored but off by default: the trade-off found it no longer helps
+    assert up.config.default_calibrate is False
     # the head carries the spread of its held-out errors, which the natural preset draws band levels from
     assert up.width_head.residual_tril is not None and up.config.presets["natural"]["level_spread"] == 0.5
     # the width's time course within a segment, fitted on training clips, on by default (not in natural)
-    assert up.config.time_course_weights is not None and up.config.default_time_course == 0.75
+    assert up.config.time_course_weights is not None and up.config.default_time_course == 1.0
     assert up.config.presets["natural"]["time_course"] == 0.0
     rng = np.random.default_rng(0)
     mono = torch.from_numpy((0.1 * rng.standard_normal(22_050)).astype(np.float32))

@@ -157,6 +157,8 @@ def test_baseline(tmp_path, name):
     (["--baseline", "haas", "--level-spread", "1"], "--level-spread: apply to the model"),
     (["--time-course", "2.5"], "argument --time-course"),
     (["--baseline", "haas", "--time-course", "1"], "--time-course: apply to the model"),
+    (["--hold-band-widths", "1.5"], "argument --hold-band-widths"),
+    (["--baseline", "haas", "--hold-band-widths", "1"], "--hold-band-widths: apply to the model"),
     (["--bass-mono-hz", "-3"], "argument --bass-mono-hz"),
     (["--band-width", "4000:100:-3"], "argument --band-width"),
     (["--band-width", "100:4000:30"], "argument --band-width"),

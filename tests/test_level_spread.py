@@ -52,19 +52,19 @@ def test_draws_are_seeded_scaled_and_zero_without_spread():
 
 
 def test_the_factor_is_stored_and_checked(tmp_path):
-    head = _head(3, std_db=4.0)
-    loaded = WidthHead.load(head.save(tmp_path), num_features=3)
+    head = _head(4, std_db=4.0)
+    loaded = WidthHead.load(head.save(tmp_path), cond_channels=2)
     assert torch.equal(loaded.residual_tril, head.residual_tril)
-    assert WidthHead.load(_head(3, std_db=None).save(tmp_path / ".."), num_features=3).residual_tril is None
-    tensors = {"weight": torch.zeros(B, 3), "bias": torch.zeros(B), "feature_mean": torch.zeros(3),
-               "feature_scale": torch.ones(3), "residual_tril": torch.ones(B, B)}
+    assert WidthHead.load(_head(4, std_db=None).save(tmp_path / ".."), cond_channels=2).residual_tril is None
+    tensors = {"weight": torch.zeros(B, 4), "bias": torch.zeros(B), "feature_mean": torch.zeros(4),
+               "feature_scale": torch.ones(4), "residual_tril": torch.ones(B, B)}
     save_file(tensors, str(tmp_path / "upper.safetensors"))
     with pytest.raises(ValueError, match="lower-triangular"):
-        WidthHead.load(tmp_path / "upper.safetensors", num_features=3)
+        WidthHead.load(tmp_path / "upper.safetensors", cond_channels=2)
     tensors["residual_tril"] = torch.eye(B - 1)
     save_file(tensors, str(tmp_path / "small.safetensors"))
     with pytest.raises(ValueError, match="shape"):
-        WidthHead.load(tmp_path / "small.safetensors", num_features=3)
+        WidthHead.load(tmp_path / "small.safetensors", cond_channels=2)
 
 
 def _side_to_mid_db(stereo) -> float:

@@ -38,15 +38,15 @@ def test_save_and_load_round_trip_and_bad_files_are_refused(tmp_path):
     x, y, _ = _linear_data(num_features=6)
     head = WidthHead.fit(x, y, alpha=1.0)
     path = head.save(tmp_path)
-    loaded = WidthHead.load(path, num_features=6)
+    loaded = WidthHead.load(path, cond_channels=3)
     assert torch.allclose(loaded.predict_db(torch.from_numpy(x)), head.predict_db(torch.from_numpy(x)), atol=1e-4)
     with pytest.raises(ValueError, match="shape"):
-        WidthHead.load(path, num_features=7)
+        WidthHead.load(path, cond_channels=4)
     bad = {"weight": torch.full((B, 6), float("nan")), "bias": torch.zeros(B),
            "feature_mean": torch.zeros(6), "feature_scale": torch.ones(6)}
     save_file(bad, str(tmp_path / "bad.safetensors"))
     with pytest.raises(ValueError, match="non-finite"):
-        WidthHead.load(tmp_path / "bad.safetensors", num_features=6)
+        WidthHead.load(tmp_path / "bad.safetensors", cond_channels=3)
 
 
 def test_band_width_is_the_energy_weighted_ratio():
@@ -191,3 +191,65 @@ def test_a_model_trained_without_latents_gets_a_head_without_them(tmp_path):
     head = Upmixer.from_pretrained(tmp_path / "m").width_head
     latent_columns = torch.cat([torch.arange(latent_dim), channels + torch.arange(latent_dim)])
     assert torch.all(head.weight[:, latent_columns] == 0)
+
+
+def test_band_dynamics_features_and_their_head_round_trip(tmp_path):
+    from m2s_gen import band_dynamics
+
+    frames = 100
+    level_db = torch.full((B, frames), -30.0)
+    level_db[0, ::2] = -40.0  # band 0 jumps 10 dB every frame; the other bands hold still
+    cond = torch.cat([torch.zeros(4, frames), (level_db - features.MID_DB_CENTRE) / features.MID_DB_SCALE])
+    feats = band_dynamics.band_dynamics(cond).reshape(len(band_dynamics.GROUPS), B)
+    mean, std, flux, flux_std, autocorr = feats
+    assert np.isclose(float(mean[0]), (-35.0 - features.MID_DB_CENTRE) / features.MID_DB_SCALE, atol=1e-6)
+    assert np.isclose(float(std[0]), 5.0 / features.MID_DB_SCALE, atol=1e-6)
+    assert np.isclose(float(flux[0]), 10.0 / features.MID_DB_SCALE, atol=1e-6)
+    assert float(flux_std[0]) < 1e-6 and float(autocorr[0]) < -0.9  # steady alternation: lag 5 is odd
+    assert float(flux[1:].abs().max()) == 0 and float(std[1:].abs().max()) == 0
+    # a head on these features: stored with its kind, checked against 5 x bands features on load
+    x = np.random.default_rng(0).normal(size=(60, band_dynamics.NUM_FEATURES))
+    y = np.random.default_rng(1).normal(-10, 3, size=(60, B))
+    head = WidthHead.fit(x, y, alpha=10.0, kind="band_dynamics")
+    loaded = WidthHead.load(head.save(tmp_path), cond_channels=4 + B)
+    assert loaded.features == "band_dynamics"
+    assert loaded.profile_db(cond[None]).shape == (1, B)
+    assert torch.allclose(loaded.profile_db(cond[None])[0].float(),
+                          head.predict_db(band_dynamics.band_dynamics(cond)[None])[0].float(), atol=1e-4)
+
+
+def test_fit_width_head_from_audio_learns_from_the_band_dynamics(tmp_path):
+    """A folder of stereo tracks whose width follows how jumpy the mid is: the band-dynamics head,
+    fitted from the audio alone, predicts packages it was not fitted on."""
+    import json
+
+    import soundfile as sf
+
+    from training import fit_width_head
+    from training.width_windows import audio_windows
+
+    rate, seconds = spatial.MODEL_SAMPLE_RATE, 10.5
+    rng = np.random.default_rng(0)
+    t = np.arange(int(rate * seconds)) / rate
+    for package in range(7):
+        for track in range(3):
+            depth = rng.uniform(0.0, 1.0)  # 0: steady noise, 1: 4 Hz gated noise
+            mid = rng.normal(0, 0.1, t.size) * (1.0 - depth * (np.sin(2 * np.pi * 4 * t) > 0))
+            width_db = -8.0 - 12.0 * depth
+            side = rng.normal(0, 0.1, t.size) * 10 ** (width_db / 20) * (np.abs(mid) > 0).astype(float)
+            folder = tmp_path / "music" / f"pkg{package}"
+            folder.mkdir(parents=True, exist_ok=True)
+            sf.write(str(folder / f"t{track}.wav"), np.stack([mid + side, mid - side], 1).astype(np.float32), rate)
+    windows = audio_windows(tmp_path / "music", "train", progress=False)
+    assert windows["features"].shape == (21, 5 * B) and windows["widths"].shape == (21, B)
+    assert set(windows["packages"]) == {f"pkg{k}" for k in range(7)}
+    base = make_tiny_upmixer(seed=3)
+    base.save_pretrained(tmp_path / "m")
+    report = tmp_path / "report.json"
+    assert fit_width_head.main(["--model", str(tmp_path / "m"), "--audio", str(tmp_path / "music"),
+                                "--report", str(report)]) == 0
+    held_out = json.loads(report.read_text())["cross_validated"]
+    assert held_out["mean_correlation"] > 0.8 and held_out["mae_db"] < held_out["profile_mae_db"]
+    head = Upmixer.from_pretrained(tmp_path / "m").width_head
+    assert head.features == "band_dynamics" and head.residual_tril is not None
+    assert fit_width_head.main(["--model", str(tmp_path / "m"), "--audio", str(tmp_path / "nowhere")]) == 2

@@ -1,11 +1,14 @@
 """Fit a model's width head (m2s_gen.width_head) on the precomputed training windows.
 
-    python -m training.fit_width_head --model runs/model --latents runs/diffusion/latents
+    python -m training.fit_width_head --model runs/model --audio data/prepared          # band dynamics
+    python -m training.fit_width_head --model runs/model --latents runs/diffusion/latents  # summary
 
-The features (the whole conditioning summary, or the mid band energies' only, preferred unless the
-other is better by more than a standard error) and the ridge penalty are chosen by cross-validation
-grouped by package (the head must carry over to productions it never
-saw), then the head is fitted on all training windows and written to
+With ``--audio`` the head reads the band dynamics (:mod:`m2s_gen.band_dynamics`) of windows cut from
+the prepared dataset's tracks (no codec needed); with ``--latents``, the conditioning summary of the
+precomputed windows (the whole summary, or the mid band energies' only, preferred unless the other
+is better by more than a standard error). The ridge penalty is chosen by cross-validation grouped by
+package (the head must carry over to productions it never saw), then the head is fitted on all
+training windows and written to
 ``<model>/width_head.safetensors``, with the covariance of its held-out errors (for level draws,
 ``level_spread``). Prints the validation windows' per-band correlation and error
 beside the fixed training profile's; ``--report`` also writes them as JSON.
@@ -23,9 +26,9 @@ import torch
 
 from m2s_gen.width_head import WidthHead
 
-from .width_windows import load_windows
+from .width_windows import audio_windows, load_windows
 
-ALPHAS = (10.0, 100.0, 1_000.0, 10_000.0, 100_000.0)
+ALPHAS = (10.0, 100.0, 300.0, 1_000.0, 3_000.0, 10_000.0, 100_000.0)
 FOLDS = 5
 
 
@@ -38,7 +41,11 @@ def _pearson(x: np.ndarray, y: np.ndarray) -> float:
 def scores(head: WidthHead, data: dict, profile_db: np.ndarray) -> dict:
     """Per-band correlation and mean absolute error (dB) of the head on ``data``, beside the error
     of the fixed ``profile_db`` ``[B]``."""
-    pred = head.predict_db(torch.from_numpy(data["features"])).numpy()
+    return scores_of(head.predict_db(torch.from_numpy(data["features"])).numpy(), data, profile_db)
+
+
+def scores_of(pred: np.ndarray, data: dict, profile_db: np.ndarray) -> dict:
+    """:func:`scores` of predictions ``pred`` ``[W, B]`` of ``data``'s windows."""
     corr, mae, mae_profile = [], [], []
     for b in range(pred.shape[1]):
         rows = np.isfinite(data["widths"][:, b])
@@ -120,52 +127,81 @@ def _drop_latent_features(data: dict, latent_dim: int) -> None:
     data["features"][:, channels:channels + latent_dim] = 0.0
 
 
+def _fit_and_report(model: Path, train: dict, val: dict | None, kind: str, latent_dim: int | None) -> dict:
+    """Choose features and penalty, fit, store with held-out residuals; the report's dict."""
+    if latent_dim is None:
+        use, features_name = None, kind
+        alpha, cv_errors = choose_alpha(train)
+        cv_errors = {f"{kind}@{a:g}": e for a, e in cv_errors.items()}
+    else:
+        features_name, alpha, cv_errors = choose(train, latent_dim)
+        use = feature_sets(train["features"].shape[1], latent_dim)[features_name]
+    head = WidthHead.fit(train["features"], train["widths"], alpha, use, kind=kind)
+    held_out = held_out_predictions(train, alpha, use)  # each window predicted by a head not fitted on its package
+    head = head.with_residuals(train["widths"] - held_out)
+    head.save(model)
+    report = {"features": features_name, "alpha": alpha, "cv_mse_db2": cv_errors, "train_windows": len(train["widths"]),
+              "cross_validated": scores_of(held_out, train, np.nanmedian(train["widths"], axis=0)),
+              "held_out_residual_std_db": head.residual_tril.double().norm(dim=1).numpy().round(3).tolist()}
+    if val is not None and len(val["widths"]):
+        report["validation"] = scores(head, val, np.nanmedian(train["widths"], axis=0))
+        report["validation_windows"] = len(val["widths"])
+        v = report["validation"]
+        print(f"validation ({len(val['widths'])} windows): per-band correlation {v['mean_correlation']:.3f}, "
+              f"MAE {v['mae_db']:.2f} dB (fixed profile {v['profile_mae_db']:.2f} dB)")
+    c = report["cross_validated"]
+    print(f"training packages, held out by package: per-band correlation {c['mean_correlation']:.3f}, "
+          f"MAE {c['mae_db']:.2f} dB (fixed profile {c['profile_mae_db']:.2f} dB)")
+    print(f"width head ({features_name}, alpha {alpha:g}) written to {model}")
+    return report
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m training.fit_width_head", description=__doc__.split("\n")[0])
     parser.add_argument("--model", required=True, help="model folder (save_pretrained output); the head is written into it")
-    parser.add_argument("--latents", required=True, help="precomputed latents folder (train/ and validation/ shards)")
+    source = parser.add_mutually_exclusive_group(required=True)
+    source.add_argument("--audio", default=None, help="prepared dataset (train/ and validation splits): a band-dynamics head")
+    source.add_argument("--latents", default=None, help="precomputed latents folder (train/ and validation/ shards): a summary head")
     parser.add_argument("--report", default=None, help="JSON file for the scores")
     args = parser.parse_args(argv)
-    model, latents = Path(args.model), Path(args.latents)
+    model = Path(args.model)
     try:
         config = json.loads((model / "upmixer_config.json").read_text())
         denoiser = json.loads((model / "denoiser" / "config.json").read_text())
-        stats = json.loads((latents / "stats.json").read_text())
+        stats = json.loads((Path(args.latents) / "stats.json").read_text()) if args.latents else None
     except (OSError, ValueError) as err:
         print(f"error: {err}", file=sys.stderr)
         return 2
-    latent_dim = int(stats["latent_dim"])
-    train = load_windows(latents / "train", latent_dim, latent_scale=float(config["latent_scale"]))
+    if args.audio:
+        from evaluation.clips import DataError
+
+        try:
+            train = audio_windows(args.audio, "train")
+            prepared = (Path(args.audio) / "dataset" / "dataset_dict.json").is_file()  # a folder has no splits
+            val = audio_windows(args.audio, "validation") if prepared else None
+        except (DataError, KeyError) as err:
+            print(f"error: --audio {args.audio}: {str(err).strip(chr(39))}", file=sys.stderr)
+            return 2
+        kind, latent_dim = "band_dynamics", None
+    else:
+        latents = Path(args.latents)
+        latent_dim = int(stats["latent_dim"])
+        train = load_windows(latents / "train", latent_dim, latent_scale=float(config["latent_scale"]))
+        if len(train["widths"]) and train["features"].shape[1] != 2 * int(denoiser["cond_channels"]):
+            print(f"error: {latents}: conditioning has {train['features'].shape[1] // 2} channels, the model's "
+                  f"denoiser {denoiser['cond_channels']}", file=sys.stderr)
+            return 2
+        val_dir = latents / "validation"
+        val = load_windows(val_dir, latent_dim, latent_scale=float(config["latent_scale"])) if val_dir.is_dir() else None
+        if not config.get("use_codec_latents", True):  # a model trained without latents: nor is its head
+            _drop_latent_features(train, latent_dim)
+            if val is not None and len(val["widths"]):
+                _drop_latent_features(val, latent_dim)
+        kind = "summary"
     if len(train["widths"]) < 20:
-        print(f"error: {latents / 'train'}: only {len(train['widths'])} windows", file=sys.stderr)
+        print(f"error: {args.audio or args.latents}: only {len(train['widths'])} training windows", file=sys.stderr)
         return 2
-    if train["features"].shape[1] != 2 * int(denoiser["cond_channels"]):
-        print(f"error: {latents}: conditioning has {train['features'].shape[1] // 2} channels, the model's "
-              f"denoiser {denoiser['cond_channels']}", file=sys.stderr)
-        return 2
-    if not config.get("use_codec_latents", True):  # a model trained without latents: nor is its head
-        _drop_latent_features(train, latent_dim)
-    features_name, alpha, cv_errors = choose(train, latent_dim)
-    use = feature_sets(train["features"].shape[1], latent_dim)[features_name]
-    head = WidthHead.fit(train["features"], train["widths"], alpha, use)
-    residuals = train["widths"] - held_out_predictions(train, alpha, use)  # errors on unseen packages
-    head = head.with_residuals(residuals)
-    head.save(model)
-    profile = np.nanmedian(train["widths"], axis=0)
-    report = {"features": features_name, "alpha": alpha, "cv_mse_db2": cv_errors, "train_windows": len(train["widths"]),
-              "held_out_residual_std_db": head.residual_tril.double().norm(dim=1).numpy().round(3).tolist()}
-    val_dir = latents / "validation"
-    if val_dir.is_dir():
-        val = load_windows(val_dir, latent_dim, latent_scale=float(config["latent_scale"]))
-        if not config.get("use_codec_latents", True) and len(val["widths"]):
-            _drop_latent_features(val, latent_dim)
-        if len(val["widths"]):
-            report["validation"] = scores(head, val, profile)
-            report["validation_windows"] = len(val["widths"])
-            v = report["validation"]
-            print(f"validation ({len(val['widths'])} windows): per-band correlation {v['mean_correlation']:.3f}, "
-                  f"MAE {v['mae_db']:.2f} dB (fixed profile {v['profile_mae_db']:.2f} dB)")
-    print(f"width head ({features_name}, alpha {alpha:g}) written to {model}")
+    report = _fit_and_report(model, train, val, kind, latent_dim)
     if args.report:
         Path(args.report).write_text(json.dumps(report, indent=2) + "\n")
     return 0

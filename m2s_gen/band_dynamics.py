@@ -1,0 +1,59 @@
+"""How each band of the mid moves over a window: the width head's features.
+
+A window's width per band is better told by how its mid *moves* than by its average spectrum alone
+(training/RESULTS.md, stage 8): sustained, smoothly changing bands (pads, strings, reverberant mixes)
+go with wide images, jumpy ones (dry drums, chiptune) with narrow ones. From the mid's normalised
+band energies ``[B, N]`` (the conditioning's last rows, one column per 40 ms parameter frame; see
+:func:`m2s_gen.features.mono_conditioning`), over the window's audible frames (as
+:func:`m2s_gen.features.track_context`), per band:
+
+- ``mean`` and ``std``: the level and its spread;
+- ``flux``: mean absolute change from one frame to the next;
+- ``flux_std``: standard deviation of that absolute change (steady movement or bursts);
+- ``autocorr_200ms``: autocorrelation of the level at a lag of 5 frames (200 ms): how sustained.
+
+Concatenated in that order: ``[5B]``.
+"""
+from __future__ import annotations
+
+import torch
+
+from . import features, spatial
+
+GROUPS = ("mean", "std", "flux", "flux_std", "autocorr_200ms")
+AUTOCORR_LAG_FRAMES = 5
+NUM_FEATURES = len(GROUPS) * spatial.NUM_BANDS
+
+
+def audible_energies(cond: torch.Tensor) -> torch.Tensor:
+    """The normalised band energies ``[B, N']`` of the audible frames of ``cond`` ``[C, N]`` (or
+    ``[S, C, N]`` segments, frames concatenated); all frames when none is audible."""
+    if cond.dim() == 3:
+        cond = cond.transpose(0, 1).reshape(cond.shape[1], -1)
+    energy = cond[-spatial.NUM_BANDS:].double()
+    loudest_db = energy.amax(dim=0) * features.MID_DB_SCALE + features.MID_DB_CENTRE
+    audible = loudest_db > loudest_db.max() - features.CONTEXT_FLOOR_BELOW_PEAK_DB
+    return energy[:, audible] if bool(audible.any()) else energy
+
+
+def band_dynamics(cond: torch.Tensor) -> torch.Tensor:
+    """Features ``[5B]`` (float32) of one window's conditioning ``[C, N]`` (see the module text).
+    Statistics that need more frames than the window has are 0."""
+    x = audible_energies(cond)
+    num_bands, num_frames = x.shape
+    zeros = torch.zeros(num_bands, dtype=torch.float64)
+    mean = x.mean(dim=1)
+    centred = x - mean[:, None]
+    std = centred.pow(2).mean(dim=1).sqrt()
+    if num_frames > 1:
+        step = (x[:, 1:] - x[:, :-1]).abs()
+        flux, flux_std = step.mean(dim=1), step.std(dim=1, unbiased=False)
+    else:
+        flux, flux_std = zeros, zeros
+    lag = AUTOCORR_LAG_FRAMES
+    if num_frames > lag:
+        covariance = (centred[:, lag:] * centred[:, :-lag]).mean(dim=1)
+        autocorr = covariance / (centred.pow(2).mean(dim=1) + 1e-9)
+    else:
+        autocorr = zeros
+    return torch.cat([mean, std, flux, flux_std, autocorr]).float()
