@@ -3,8 +3,9 @@
 python -m evaluation.tradeoff --data data/prepared --model m2s_gen/default_model --max-clips 32 \\
     --out evaluation/reports/tradeoff [--apply]
 
-Runs the model with every sampler setting of :data:`SETTINGS` (draws 1..16, temperature, calibration
-and band-level anchoring on/off) and every DSP baseline on the same validation clips (one take
+Runs the model with every sampler setting of :data:`SETTINGS` (draws 1..16, temperature, calibration,
+band-level anchoring, level spread, time course, band-width hold) and every DSP baseline on the same
+validation clips (one take
 each), measures faithfulness (side log-mel distance and the other errors) and realism (Fréchet
 distance, real-vs-upmix classifier: :mod:`evaluation.realism`), and applies the rule of
 :mod:`evaluation.default_rule`. Writes ``tradeoff.png``, ``tradeoff.md`` and ``tradeoff.json`` to
