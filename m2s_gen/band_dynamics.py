@@ -25,21 +25,10 @@ AUTOCORR_LAG_FRAMES = 5
 NUM_FEATURES = len(GROUPS) * spatial.NUM_BANDS
 
 
-def audible_energies(cond: torch.Tensor) -> torch.Tensor:
-    """The normalised band energies ``[B, N']`` of the audible frames of ``cond`` ``[C, N]`` (or
-    ``[S, C, N]`` segments, frames concatenated); all frames when none is audible."""
-    if cond.dim() == 3:
-        cond = cond.transpose(0, 1).reshape(cond.shape[1], -1)
-    energy = cond[-spatial.NUM_BANDS:].double()
-    loudest_db = energy.amax(dim=0) * features.MID_DB_SCALE + features.MID_DB_CENTRE
-    audible = loudest_db > loudest_db.max() - features.CONTEXT_FLOOR_BELOW_PEAK_DB
-    return energy[:, audible] if bool(audible.any()) else energy
-
-
 def band_dynamics(cond: torch.Tensor) -> torch.Tensor:
     """Features ``[5B]`` (float32) of one window's conditioning ``[C, N]`` (see the module text).
     Statistics that need more frames than the window has are 0."""
-    x = audible_energies(cond)
+    x = features.audible_frames(cond)[-spatial.NUM_BANDS:].double()
     num_bands, num_frames = x.shape
     zeros = torch.zeros(num_bands, dtype=torch.float64)
     mean = x.mean(dim=1)

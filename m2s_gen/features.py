@@ -56,16 +56,23 @@ def without_latents(cond: torch.Tensor) -> torch.Tensor:
 CONTEXT_FLOOR_BELOW_PEAK_DB = 50.0
 
 
-def track_context(cond: torch.Tensor) -> torch.Tensor:
-    """Summary of a whole track's conditioning ``[C, N]`` (or ``[S, C, N]`` segments of it, frames
-    concatenated) -> ``[2C]``: mean and standard deviation over its audible frames (the mid's loudest
-    band within 50 dB of the track's loudest frame). The stereo image is a property of the production,
-    so the denoiser sees this beside the 10 s window it generates."""
+def audible_frames(cond: torch.Tensor) -> torch.Tensor:
+    """The audible frames ``[C, N']`` (float32) of ``cond`` ``[C, N]`` (or ``[S, C, N]`` segments,
+    frames concatenated): the mid's loudest band within 50 dB of the loudest frame; all frames when
+    none is."""
     if cond.dim() == 3:
         cond = cond.transpose(0, 1).reshape(cond.shape[1], -1)
     cond = cond.float()
     loudest_db = cond[-spatial.NUM_BANDS:].amax(dim=0) * MID_DB_SCALE + MID_DB_CENTRE
     audible = loudest_db > loudest_db.max() - CONTEXT_FLOOR_BELOW_PEAK_DB
-    frames = cond[:, audible] if bool(audible.any()) else cond
+    return cond[:, audible] if bool(audible.any()) else cond
+
+
+def track_context(cond: torch.Tensor) -> torch.Tensor:
+    """Summary of a whole track's conditioning ``[C, N]`` (or ``[S, C, N]`` segments of it, frames
+    concatenated) -> ``[2C]``: mean and standard deviation over its audible frames (the mid's loudest
+    band within 50 dB of the track's loudest frame). The stereo image is a property of the production,
+    so the denoiser sees this beside the 10 s window it generates."""
+    frames = audible_frames(cond)
     std = frames.std(dim=1, unbiased=False) if frames.shape[1] > 1 else torch.zeros_like(frames[:, 0])
     return torch.cat([frames.mean(dim=1), std])

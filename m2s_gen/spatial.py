@@ -180,7 +180,8 @@ def render_side(mid: torch.Tensor, params: torch.Tensor, seed: int = 0,
     d_spec = _decorrelated_spectrum(mid.float(), m_spec, seed, num_bands)
     per_frame = _to_stft_frames(params, m_spec.shape[-1])
     ratio_db, coh_re, coh_im = per_frame.chunk(3, dim=-2)
-    e_mid = _band_sum(m_spec.abs() ** 2, num_bands)  # [..., B, N] at the STFT frames
+    # the mid's band energies at the STFT frames [..., B, N], for the time course and the hold
+    e_mid = _band_sum(m_spec.abs() ** 2, num_bands) if time_course is not None or hold > 0 else None
     if time_course is not None:
         from .time_course import retime_ratio  # imported here: it is a leaf module of its own
 

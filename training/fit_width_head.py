@@ -140,11 +140,12 @@ def _fit_and_report(model: Path, train: dict, val: dict | None, kind: str, laten
     held_out = held_out_predictions(train, alpha, use)  # each window predicted by a head not fitted on its package
     head = head.with_residuals(train["widths"] - held_out)
     head.save(model)
+    profile = np.nanmedian(train["widths"], axis=0)
     report = {"features": features_name, "alpha": alpha, "cv_mse_db2": cv_errors, "train_windows": len(train["widths"]),
-              "cross_validated": scores_of(held_out, train, np.nanmedian(train["widths"], axis=0)),
+              "cross_validated": scores_of(held_out, train, profile),
               "held_out_residual_std_db": head.residual_tril.double().norm(dim=1).numpy().round(3).tolist()}
     if val is not None and len(val["widths"]):
-        report["validation"] = scores(head, val, np.nanmedian(train["widths"], axis=0))
+        report["validation"] = scores(head, val, profile)
         report["validation_windows"] = len(val["widths"])
         v = report["validation"]
         print(f"validation ({len(val['widths'])} windows): per-band correlation {v['mean_correlation']:.3f}, "
