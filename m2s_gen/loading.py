@@ -132,6 +132,9 @@ def _upmixer_config(path: Path) -> UpmixerConfig:
     hold = config.hold_band_widths
     if isinstance(hold, bool) or not isinstance(hold, (int, float)) or not 0 <= hold <= 1:
         raise ModelLoadError(f"{path}: hold_band_widths must be a number in [0, 1]")
+    offset = config.side_level_offset_db
+    if isinstance(offset, bool) or not isinstance(offset, (int, float)) or not -12 <= offset <= 12:
+        raise ModelLoadError(f"{path}: side_level_offset_db must be a number of dB in [-12, 12]")
     _check_time_course_weights(path, config.time_course_weights)
     if not isinstance(config.default_calibrate, bool):
         raise ModelLoadError(f"{path}: default_calibrate must be true or false")

@@ -70,6 +70,9 @@ def render_model_card(upmixer, training: dict | None = None, metrics_markdown: s
            if upmixer.config.time_course_weights is not None and upmixer.config.default_time_course > 0 else "")
         + (f" The renderer holds each band's width over the segment at the image's (`hold_band_widths` "
            f"{upmixer.config.hold_band_widths:g})." if upmixer.config.hold_band_widths > 0 else "")
+        + (f" Every side-to-mid ratio is shifted by {upmixer.config.side_level_offset_db:+g} dB, the shift whose "
+           "smallest improvement over freq_decorrelator (side log-mel, width, ICC) was largest on training clips "
+           "(`training.fit_side_level`)." if upmixer.config.side_level_offset_db else "")
         + _presets_line(upmixer.config.presets), "",
         "## Training data",
         training.get("data", "(not recorded)"), "",

@@ -55,6 +55,7 @@ class UpmixerConfig:
     time_course_weights: list[list[float]] | None = None  # [B][1 + K]: the width's time course (m2s_gen.time_course)
     default_time_course: float = 1.0  # 0..2: how far the predicted time course replaces the sampled one
     hold_band_widths: float = 0.0  # 0..1: how far the renderer brings each band's width back to the image's
+    side_level_offset_db: float = 0.0  # shift of every ratio of the image, dB (training.fit_side_level; 0: none)
     attribute_names: list[str] = field(default_factory=lambda: list(attributes.ATTRIBUTE_NAMES))
     codec: str = "codec"  # subfolder with our SeanetCodec, or "official:<folder>"
     format_version: int = 1
@@ -401,6 +402,8 @@ class Upmixer:
             profile = (profile.double() + level_offset.double()).clamp(spatial.RATIO_FLOOR_DB, spatial.RATIO_CEIL_DB)
         if profile is not None:
             params = posterior.anchor_band_levels(params, mid_db, profile, anchor)
+        if self.config.side_level_offset_db:  # chosen on training clips by the rendered metrics
+            params = posterior.shift_side_level(params, self.config.side_level_offset_db)
         params = smooth_params(params, mid_db, self.config.param_smooth_frames)
         if targets:  # meet the requested attributes exactly (guidance only leans towards them)
             params = torch.stack([steering.meet_attributes(p, db, targets) for p, db in zip(params, mid_db)])
