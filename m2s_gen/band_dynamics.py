@@ -13,9 +13,14 @@ band energies ``[B, N]`` (the conditioning's last rows, one column per 40 ms par
 - ``autocorr_200ms``: autocorrelation of the level at a lag of 5 frames (200 ms): how sustained.
 
 Concatenated in that order: ``[5B]``.
+
+A band's width is told best by the dynamics of the bands around it (:func:`local_mask`): a head that
+reads every band for every band couples the widths of distant octaves through the music's overall
+character, which real mixes do not (training/RESULTS.md, stage 9).
 """
 from __future__ import annotations
 
+import numpy as np
 import torch
 
 from . import features, spatial
@@ -46,3 +51,13 @@ def band_dynamics(cond: torch.Tensor) -> torch.Tensor:
     else:
         autocorr = zeros
     return torch.cat([mean, std, flux, flux_std, autocorr]).float()
+
+
+def local_mask(neighbours: int | None, num_bands: int = spatial.NUM_BANDS) -> np.ndarray:
+    """Bool ``[B, 5B]``: the features band ``b``'s width is predicted from, every group's values of
+    bands ``b - neighbours .. b + neighbours``; ``None``: all features for every band."""
+    if neighbours is None:
+        return np.ones((num_bands, len(GROUPS) * num_bands), dtype=bool)
+    band = np.arange(num_bands)
+    near = np.abs(band[:, None] - band[None, :]) <= int(neighbours)  # [B, B]
+    return np.tile(near, (1, len(GROUPS)))

@@ -88,29 +88,30 @@ class WidthHead:
             use: np.ndarray | None = None, kind: str = "summary") -> "WidthHead":
         """Fit on ``summaries [W, F]`` and ``widths_db [W, B]`` (NaN: band not audible in that window,
         left out of that band's fit); ``alpha`` is the ridge penalty on standardised features; ``use``
-        (bool ``[F]``) restricts the fit to some features, the others get weight 0."""
+        (bool ``[F]``, or ``[B, F]``: one mask per band, e.g. :func:`m2s_gen.band_dynamics.local_mask`)
+        restricts the fit to some features, the others get weight 0."""
         x = np.asarray(summaries, np.float64)
         mean, scale = x.mean(0), x.std(0)
         scale = np.where(scale > 1e-8, scale, 1.0)
+        num_bands = widths_db.shape[1]
         if use is not None:
             use = np.asarray(use, bool)
-            mean, scale = np.where(use, mean, 0.0), np.where(use, scale, 1.0)
+            if use.ndim == 1:  # features no band reads are stored as mean 0, scale 1
+                mean, scale = np.where(use, mean, 0.0), np.where(use, scale, 1.0)
+            use = np.broadcast_to(use, (num_bands, x.shape[1]))
         z = (x - mean) / scale
-        if use is not None:
-            z = z * use
-        weight = np.zeros((widths_db.shape[1], x.shape[1]))
-        bias = np.zeros(widths_db.shape[1])
-        for band in range(widths_db.shape[1]):
+        weight = np.zeros((num_bands, x.shape[1]))
+        bias = np.zeros(num_bands)
+        for band in range(num_bands):
             rows = np.isfinite(widths_db[:, band])
             if rows.sum() < 2:
                 bias[band] = spatial.RATIO_FLOOR_DB
                 continue
-            zb, yb = z[rows], widths_db[rows, band]
+            cols = use[band] if use is not None else np.ones(x.shape[1], bool)
+            zb, yb = z[rows][:, cols], widths_db[rows, band]
             zc = zb - zb.mean(0)
-            weight[band] = np.linalg.solve(zc.T @ zc + alpha * np.eye(z.shape[1]), zc.T @ (yb - yb.mean()))
-            if use is not None:
-                weight[band][~use] = 0.0
-            bias[band] = yb.mean() - zb.mean(0) @ weight[band]
+            weight[band, cols] = np.linalg.solve(zc.T @ zc + alpha * np.eye(zc.shape[1]), zc.T @ (yb - yb.mean()))
+            bias[band] = yb.mean() - z[rows].mean(0) @ weight[band]
         as_t = lambda a: torch.tensor(a, dtype=torch.float32)  # noqa: E731
         return cls(as_t(weight), as_t(bias), as_t(mean), as_t(scale), features=kind)
 

@@ -253,3 +253,37 @@ def test_fit_width_head_from_audio_learns_from_the_band_dynamics(tmp_path):
     head = Upmixer.from_pretrained(tmp_path / "m").width_head
     assert head.features == "band_dynamics" and head.residual_tril is not None
     assert fit_width_head.main(["--model", str(tmp_path / "m"), "--audio", str(tmp_path / "nowhere")]) == 2
+
+
+def test_local_mask_reads_the_neighbouring_bands_of_every_group():
+    from m2s_gen.band_dynamics import GROUPS, local_mask
+
+    mask = local_mask(2)
+    assert mask.shape == (B, len(GROUPS) * B)
+    assert mask[0].sum() == 3 * len(GROUPS) and mask[10].sum() == 5 * len(GROUPS)
+    for group in range(len(GROUPS)):
+        assert mask[10, group * B + 8] and mask[10, group * B + 12] and not mask[10, group * B + 13]
+    assert local_mask(None).all()
+
+
+def test_a_local_head_ignores_distant_bands_and_the_choice_prefers_the_local_one():
+    """Each band's width follows its own band's feature; the distant ones are noise. A per-band mask
+    keeps their weights at 0, and the package-grouped choice takes the most local neighbourhood."""
+    from m2s_gen.band_dynamics import GROUPS, local_mask
+    from training import fit_width_head
+
+    rng = np.random.default_rng(0)
+    num_features = len(GROUPS) * B
+    x = rng.normal(size=(400, num_features))
+    y = 3.0 * x[:, :B] - 12.0 + 0.3 * rng.normal(size=(400, B))  # the "mean" group of the band itself
+    head = WidthHead.fit(x, y, alpha=1.0, use=local_mask(1))
+    weight = head.weight.numpy()
+    assert np.all(weight[~local_mask(1)] == 0)
+    assert np.allclose(np.diag(weight[:, :B]), 3.0, atol=0.35)
+    # the per-band masks standardise like the global fit: same predictions where both read everything
+    full = WidthHead.fit(x, y, alpha=1.0, use=local_mask(None))
+    assert torch.allclose(full.predict_db(torch.from_numpy(x)), WidthHead.fit(x, y, alpha=1.0).predict_db(torch.from_numpy(x)), atol=1e-4)
+    data = {"features": x, "widths": y, "packages": np.array([f"p{k % 6}" for k in range(400)])}
+    neighbours, alpha, errors = fit_width_head.choose_neighbours(data, alphas=(1.0, 100.0), neighbours=(0, 5, None))
+    assert neighbours == 0 and alpha == 1.0
+    assert set(errors) == {f"{n}@{a:g}" for n in ("0", "5", "all") for a in (1.0, 100.0)}

@@ -24,12 +24,15 @@ from typing import Sequence
 import numpy as np
 import torch
 
+from m2s_gen.band_dynamics import local_mask
 from m2s_gen.width_head import WidthHead
 
 from .width_windows import audio_windows, load_windows
 
 ALPHAS = (10.0, 100.0, 300.0, 1_000.0, 3_000.0, 10_000.0, 100_000.0)
 FOLDS = 5
+#: Neighbourhoods a band-dynamics head may read (bands on each side; None: every band), most local first.
+NEIGHBOURS = (2, 5, 10, None)
 
 
 def _pearson(x: np.ndarray, y: np.ndarray) -> float:
@@ -81,6 +84,23 @@ def choose(data: dict, latent_dim: int, alphas: Sequence[float] = ALPHAS, folds:
     return name, float(alpha), errors
 
 
+def choose_neighbours(data: dict, alphas: Sequence[float] = ALPHAS, folds: int = FOLDS,
+                      neighbours: Sequence[int | None] = NEIGHBOURS) -> tuple[int | None, float, dict]:
+    """(neighbours, penalty, mean held-out squared error of every setting) of a band-dynamics head,
+    folds grouped by package, with the one-standard-error rule: the most local neighbourhood whose
+    best penalty is within one standard error (of the paired per-fold difference) of the best setting."""
+    per_fold = {(k, a): e for k in neighbours for a, e in cv_errors(data, alphas, folds, local_mask(k)).items()}
+    errors = {key: float(np.mean(v)) for key, v in per_fold.items()}
+    best = min(errors, key=errors.get)
+    for k in neighbours:  # most local first
+        candidate = min((key for key in errors if key[0] == k), key=errors.get)
+        diff = per_fold[candidate] - per_fold[best]
+        se = float(np.std(diff, ddof=1) / np.sqrt(len(diff))) if len(diff) > 1 else 0.0
+        if float(np.mean(diff)) <= se:
+            return candidate[0], candidate[1], {f"{'all' if n is None else n}@{a:g}": e for (n, a), e in errors.items()}
+    raise AssertionError("unreachable: the best setting is within one standard error of itself")
+
+
 def package_folds(packages: np.ndarray, folds: int = FOLDS) -> np.ndarray:
     """Fold index ``[W]`` of each window: whole packages per fold, seeded."""
     names = np.unique(packages)
@@ -129,10 +149,10 @@ def _drop_latent_features(data: dict, latent_dim: int) -> None:
 
 def _fit_and_report(model: Path, train: dict, val: dict | None, kind: str, latent_dim: int | None) -> dict:
     """Choose features and penalty, fit, store with held-out residuals; the report's dict."""
-    if latent_dim is None:
-        use, features_name = None, kind
-        alpha, cv_errors = choose_alpha(train)
-        cv_errors = {f"{kind}@{a:g}": e for a, e in cv_errors.items()}
+    if latent_dim is None:  # band dynamics: how many neighbouring bands each band reads
+        neighbours, alpha, cv_errors = choose_neighbours(train)
+        use = local_mask(neighbours)
+        features_name = f"{kind} ({'all bands' if neighbours is None else f'bands within {neighbours}'})"
     else:
         features_name, alpha, cv_errors = choose(train, latent_dim)
         use = feature_sets(train["features"].shape[1], latent_dim)[features_name]
