@@ -18,6 +18,8 @@ import torch
 from . import attributes, spatial
 
 _BISECTION_STEPS = 40
+#: Bands on each side whose lean decides a band's side in :func:`_panned` (3 ERB bands: about an octave in all).
+PAN_NEIGHBOURS = 3
 
 
 def _measured(params: torch.Tensor, mid_energy_db: torch.Tensor, name: str) -> float:
@@ -54,7 +56,13 @@ def _panned(coh_re: torch.Tensor, mag: torch.Tensor, mid_energy_db: torch.Tensor
     segment (the sign of the band's energy-weighted mean): a panned source stays on its side, so a
     coherent share asked for is also heard, and measured, over longer tiles."""
     weight = 10 ** (mid_energy_db.double() / 10)
-    side = torch.sign((coh_re.double() * weight).sum(-1, keepdim=True))
+    lean = (coh_re.double() * weight).sum(-1, keepdim=True)  # [B, 1]: each band's energy-weighted side
+    lean = lean / weight.sum(-1, keepdim=True).clamp(min=1e-30)
+    # one side per neighbourhood of bands (an instrument spans an octave or more, and keeps its side
+    # over it): the mean lean of the bands within PAN_NEIGHBOURS of each band
+    kernel = torch.ones(1, 1, 2 * PAN_NEIGHBOURS + 1, dtype=lean.dtype)
+    lean = torch.nn.functional.conv1d(lean.T.unsqueeze(0), kernel, padding=PAN_NEIGHBOURS)[0].T
+    side = torch.sign(lean)
     side = torch.where(side == 0, torch.ones_like(side), side).to(coh_re.dtype)
     return side * mag, torch.zeros_like(mag)
 

@@ -36,6 +36,20 @@ def test_coherence_is_met_and_side_energy_kept(target):
     assert float(torch.sqrt(out[32:64] ** 2 + out[64:] ** 2).max()) <= 1.0 + 1e-6
 
 
+def test_a_panned_image_keeps_one_side_over_neighbouring_bands():
+    """Asked for more coherence, each band takes the side its neighbourhood leans to: bands that
+    lean weakly the other way are not panned against their neighbours (which would cancel over an
+    octave, where the panned copy is heard and measured)."""
+    params, mid_db = _random_image(frames=16)
+    b = spatial.NUM_BANDS
+    lean = torch.where(torch.arange(b) % 2 == 0, 0.4, -0.1)[:, None].expand(b, 16)
+    params = torch.cat([params[:b], lean.clone(), torch.zeros(b, 16)])
+    mid_db = torch.full((b, 16), -30.0)
+    out = steering.set_coherence(params, mid_db, 0.8)
+    assert _measure(out, mid_db)["coherence"] == pytest.approx(0.8, abs=1e-3)
+    assert bool((out[b:2 * b] > 0).all()) and float(out[2 * b:].abs().max()) == 0.0
+
+
 @pytest.mark.parametrize("target_db", [1.5, 7.0])
 def test_movement_is_met(target_db):
     params, mid_db = _random_image(1)
