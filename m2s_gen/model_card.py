@@ -49,7 +49,8 @@ def render_model_card(upmixer, training: dict | None = None, metrics_markdown: s
            and upmixer.config.default_calibrate else "")
         + (f"; each band's level moved {upmixer.config.band_level_anchor:g} of the way to the width the "
            "width head predicts for that band from the window's "
-           + ("band dynamics (level, spread and movement of each band of the mid: `m2s_gen/band_dynamics.py`)"
+           + (f"band dynamics (level, spread and movement of the bands of the mid within "
+              f"{upmixer.width_head.band_reach()} of it: `m2s_gen/band_dynamics.py`)"
               if upmixer.width_head.features == "band_dynamics" else "conditioning summary")
            + " (a ridge regression fitted on the training packages: `m2s_gen/width_head.py`), the course over "
            "time and the coherence left to the model"

@@ -61,6 +61,16 @@ class WidthHead:
     def num_features(self) -> int:
         return int(self.weight.shape[1])
 
+    def band_reach(self) -> int | None:
+        """For a band-dynamics head, how many bands on each side of a band its prediction reads
+        (largest distance with a non-zero weight); None for other heads."""
+        if self.features != "band_dynamics":
+            return None
+        num_bands = int(self.weight.shape[0])
+        read = self.weight.reshape(num_bands, -1, num_bands).abs().amax(dim=1) > 0  # [B, B]
+        rows, cols = torch.nonzero(read, as_tuple=True)
+        return int((rows - cols).abs().max()) if len(rows) else 0
+
     def predict_db(self, summary: torch.Tensor) -> torch.Tensor:
         """Band widths ``[..., B]`` dB from summaries ``[..., F]``, clipped to the ratio's range."""
         x = (summary.double() - self.feature_mean.double()) / self.feature_scale.double()

@@ -287,3 +287,13 @@ def test_a_local_head_ignores_distant_bands_and_the_choice_prefers_the_local_one
     neighbours, alpha, errors = fit_width_head.choose_neighbours(data, alphas=(1.0, 100.0), neighbours=(0, 5, None))
     assert neighbours == 0 and alpha == 1.0
     assert set(errors) == {f"{n}@{a:g}" for n in ("0", "5", "all") for a in (1.0, 100.0)}
+
+
+def test_band_reach_tells_how_far_a_local_head_reads():
+    from m2s_gen.band_dynamics import GROUPS, local_mask
+
+    rng = np.random.default_rng(1)
+    x, y = rng.normal(size=(100, len(GROUPS) * B)), rng.normal(size=(100, B))
+    assert WidthHead.fit(x, y, alpha=1.0, use=local_mask(3), kind="band_dynamics").band_reach() == 3
+    assert WidthHead.fit(x, y, alpha=1.0, kind="band_dynamics").band_reach() == B - 1
+    assert WidthHead.fit(x, y, alpha=1.0).band_reach() is None  # a summary head has no bands to read
