@@ -7,11 +7,14 @@ Rule (README, "Choosing the default"):
    is not measurable: mean excess <= ``num_se`` (2) standard errors of that excess, on the side
    log-mel distance and on every other distance given (the per-octave width and ICC errors: a
    setting that ties on side log-mel but loses width it could keep is not as faithful);
-3. the **default** is the as-faithful setting with the lowest Fréchet distance to real stereo;
+3. the **default** is the as-faithful setting with the lowest Fréchet distance to real stereo, if
+   that distance is below *faithful*'s by more than the standard error of *faithful*'s Fréchet
+   distance (bootstrap over clips); otherwise *faithful* itself;
 4. *natural* is the setting with the lowest Fréchet distance of all.
 
 So the default never gives up faithfulness that the evaluation can measure, and among the settings
-that tie on it, it takes the image most like real stereo; the presets are the two ends.
+that tie on it, it takes the image most like real stereo, when that is measurably more like it;
+the presets are the two ends.
 """
 
 from __future__ import annotations
@@ -32,7 +35,8 @@ def _paired_excess(values: np.ndarray, reference: np.ndarray) -> tuple[float, fl
 
 
 def choose_default(side_mel: dict[str, np.ndarray], frechet: dict[str, float],
-                   num_se: float = NUM_STANDARD_ERRORS, other_errors: dict[str, dict[str, np.ndarray]] | None = None) -> dict:
+                   num_se: float = NUM_STANDARD_ERRORS, other_errors: dict[str, dict[str, np.ndarray]] | None = None,
+                   frechet_se: dict[str, float] | None = None) -> dict:
     """Apply the rule to settings measured on the same clips.
 
     Args:
@@ -41,9 +45,12 @@ def choose_default(side_mel: dict[str, np.ndarray], frechet: dict[str, float],
         num_se: how many standard errors of the paired excess count as "not measurable".
         other_errors: metric name (e.g. "width_error_db") -> setting name -> per-clip errors `[C]`
             (lower is better); a setting is as faithful only if it ties on each of them too.
+        frechet_se: setting name -> standard error of its Fréchet distance; a tied setting replaces
+            *faithful* as the default only when its Fréchet distance is lower by more than
+            *faithful*'s standard error (none given, or NaN: by any amount).
 
     Returns {"default", "faithful", "natural": setting names, "rows": {name: {"side_mel", "excess",
-    "excess_se", "as_faithful", "frechet_distance"}}, "num_se"}.
+    "excess_se", "as_faithful", "frechet_distance"}}, "num_se", "frechet_margin"}.
     """
     names = [n for n in side_mel if n in frechet and math.isfinite(frechet[n])]
     if not names:
@@ -64,5 +71,10 @@ def choose_default(side_mel: dict[str, np.ndarray], frechet: dict[str, float],
         rows[name] = {"side_mel": mean[name], "excess": mean_excess, "excess_se": se, "other_excess": others,
                       "as_faithful": ties, "frechet_distance": float(frechet[name])}
     tied = [n for n in names if rows[n]["as_faithful"]]
-    return {"default": min(tied, key=lambda n: frechet[n]), "faithful": faithful,
-            "natural": min(names, key=lambda n: frechet[n]), "rows": rows, "num_se": num_se}
+    realest = min(tied, key=lambda n: frechet[n])
+    margin = float((frechet_se or {}).get(faithful, 0.0))
+    margin = margin if math.isfinite(margin) else 0.0
+    default = realest if frechet[faithful] - frechet[realest] > margin else faithful
+    return {"default": default, "faithful": faithful,
+            "natural": min(names, key=lambda n: frechet[n]), "rows": rows, "num_se": num_se,
+            "frechet_margin": margin}

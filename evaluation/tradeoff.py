@@ -171,8 +171,9 @@ def tradeoff_markdown(info: dict, mean: dict, realism: dict, choice: dict, names
               f"2. As faithful: per-clip excess over it (paired) at most {choice['num_se']:g} standard errors "
               "on side log-mel distance, per-octave width error and ICC error: "
               + ", ".join(n for n in names if rows.get(n, {}).get("as_faithful")) + ".",
-              f"3. **Default: {choice['default']}** ({default[1]}), the lowest Fréchet distance among those: "
-              f"`{json.dumps(default[0])}`.",
+              f"3. **Default: {choice['default']}** ({default[1]}), the lowest Fréchet distance among those "
+              f"when it is below *faithful*'s by more than *faithful*'s standard error "
+              f"({choice.get('frechet_margin', 0.0):.2f}), else *faithful*: `{json.dumps(default[0])}`.",
               f"4. *natural*: the lowest Fréchet distance of all: **{choice['natural']}** ({SETTINGS[choice['natural']][1]}).",
               ""]
     if info.get("applied"):
@@ -216,7 +217,8 @@ def main(argv: list[str] | None = None) -> int:
     other_errors = {metric: {n: [r["systems"][PREFIX + n][metric] for r in results["per_clip"]] for n in names}
                     for metric in OTHER_FAITHFULNESS}
     choice = choose_default(side_mel, {n: mean[PREFIX + n].get("frechet_distance", float("nan")) for n in names},
-                            NUM_STANDARD_ERRORS, other_errors)
+                            NUM_STANDARD_ERRORS, other_errors,
+                            {n: mean[PREFIX + n].get("frechet_se", float("nan")) for n in names})
     # 4. write
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)

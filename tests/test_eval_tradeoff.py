@@ -29,6 +29,11 @@ def test_rule_takes_the_most_realistic_of_the_settings_that_tie_on_faithfulness(
     assert choice["rows"]["a"]["excess"] == 0.0
     # when nothing ties, the default is the most faithful setting
     assert choose_default({"a": base, "c": side_mel["c"]}, {"a": 30.0, "c": 5.0})["default"] == "a"
+    # a tied setting takes over only when it is measurably more realistic than the faithful one
+    frechet = {"a": 30.0, "b": 20.0, "c": 5.0}
+    assert choose_default(side_mel, frechet, frechet_se={"a": 15.0})["default"] == "a"
+    assert choose_default(side_mel, frechet, frechet_se={"a": 5.0})["default"] == "b"
+    assert choose_default(side_mel, frechet, frechet_se={"a": float("nan")})["default"] == "b"
     with pytest.raises(ValueError):
         choose_default({"a": base}, {"a": float("nan")})
 
