@@ -17,7 +17,6 @@ All go into ``upmixer_config.json`` (with ``default_num_draws``); the weights ar
 """
 from __future__ import annotations
 
-import argparse
 import json
 import os
 import sys
@@ -124,15 +123,12 @@ def write_config(model: Path, values: dict) -> None:
 def main(argv: list[str] | None = None) -> int:
     from evaluation.clips import load_clips
 
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--model", required=True, type=Path, help="a save_pretrained folder (updated in place)")
-    parser.add_argument("--data", required=True, help="prepared data (training.data.prepare) or a folder of stereo files")
-    parser.add_argument("--split", default="train", help="dataset split to fit on (never the validation one)")
-    parser.add_argument("--clips", type=int, default=80, help="clips of 10 s, one per track")
+    from .fit_args import model_fit_parser
+
+    parser = model_fit_parser(__doc__, default_clips=80, report=False)
     parser.add_argument("--draws", type=int, default=8, help="draws per consensus (also the new default)")
     parser.add_argument("--level-anchor", type=float, default=1.0,
                         help="0..1: how far each band's level is moved to the training profile (1: all the way)")
-    parser.add_argument("--quiet", action="store_true")
     args = parser.parse_args(argv)
     if not 1 <= args.draws <= 64:
         parser.error(f"--draws must be in [1, 64], got {args.draws}")

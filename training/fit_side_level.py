@@ -16,10 +16,8 @@ must beat the DSP on every metric, not trade one away for another. It is written
 """
 from __future__ import annotations
 
-import argparse
 import json
 import sys
-from pathlib import Path
 from typing import Sequence
 
 import numpy as np
@@ -78,16 +76,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     from m2s_gen import Upmixer
 
     from .calibrate import write_config
+    from .fit_args import model_fit_parser
 
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--model", required=True, type=Path, help="a save_pretrained folder (updated in place)")
-    parser.add_argument("--data", required=True, help="prepared data (training.data.prepare) or a folder of stereo files")
-    parser.add_argument("--split", default="train", help="dataset split to choose on (never the validation one)")
-    parser.add_argument("--clips", type=int, default=80, help="clips, one per track")
+    parser = model_fit_parser(__doc__, default_clips=80)
     parser.add_argument("--clip-seconds", type=float, default=10.0, help="clip length, s")
-    parser.add_argument("--report", type=Path, help="write the table as JSON here")
-    parser.add_argument("--dry-run", action="store_true", help="report only; leave the model as it is")
-    parser.add_argument("--quiet", action="store_true")
     args = parser.parse_args(argv)
     up = Upmixer.from_pretrained(args.model)
     clips = load_clips(args.data, split=args.split, max_clips=args.clips, clips_per_track=1,

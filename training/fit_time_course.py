@@ -15,10 +15,8 @@ in dB per 10 ms tile, the metric compares mel powers over 43 ms windows. ``--rep
 """
 from __future__ import annotations
 
-import argparse
 import json
 import sys
-from pathlib import Path
 from typing import Sequence
 
 import numpy as np
@@ -29,6 +27,7 @@ from m2s_gen import Upmixer, features, spatial, time_course
 from m2s_gen.resample import resample
 
 from .calibrate import write_config
+from .fit_args import model_fit_parser
 
 FOLDS = 5
 #: Time-course scales tried on training clips; the one with the lowest side log-mel distance is the default.
@@ -125,14 +124,7 @@ def cross_validate(x: torch.Tensor, y: torch.Tensor, active: torch.Tensor, packa
 def main(argv: Sequence[str] | None = None) -> int:
     from evaluation.clips import load_clips
 
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--model", required=True, type=Path, help="a save_pretrained folder (updated in place)")
-    parser.add_argument("--data", required=True, help="prepared data (training.data.prepare) or a folder of stereo files")
-    parser.add_argument("--split", default="train", help="dataset split to fit on (never the validation one)")
-    parser.add_argument("--clips", type=int, default=160, help="clips of 10 s, one per track")
-    parser.add_argument("--report", type=Path, help="write the cross-validated scores here (JSON)")
-    parser.add_argument("--dry-run", action="store_true", help="report only; leave the model as it is")
-    parser.add_argument("--quiet", action="store_true")
+    parser = model_fit_parser(__doc__, default_clips=160)
     args = parser.parse_args(argv)
     torch.manual_seed(0)
     up = Upmixer.from_pretrained(args.model)
