@@ -74,7 +74,7 @@ def test_the_bundled_model_loads_offline_and_is_calibrated(monkeypatch):
     # the head carries the spread of its held-out errors, which the natural preset draws band levels from
     assert up.width_head.residual_tril is not None and up.config.presets["natural"]["level_spread"] == 0.5
     # the width's time course within a segment, fitted on training clips, on by default (not in natural)
-    assert up.config.time_course_weights is not None and up.config.default_time_course == 0.75
+    assert up.config.time_course_weights is not None and up.config.default_time_course == 1.0
     assert up.config.presets["natural"]["time_course"] == 0.0
     # each band's width is read from its neighbourhood of bands (session 9), and the side level
     # chosen on training clips shifts every ratio
