@@ -79,3 +79,15 @@ def test_fit_command_writes_the_choice(tmp_path, tiny_model_dir):
     assert set(written["errors_by_offset_db"]) == {f"{o:g}" for o in fit_side_level.OFFSETS_DB}
     assert np.isfinite(written["baseline_errors"]["side_mel"])
     assert Upmixer.from_pretrained(model).config.side_level_offset_db == written["chosen_offset_db"]
+
+
+@pytest.mark.parametrize("module", ["fit_side_level", "fit_time_course", "calibrate"])
+def test_fitting_steps_refuse_bad_input_in_one_line(module, tmp_path, tiny_model_dir, capsys):
+    import importlib
+
+    main = importlib.import_module(f"training.{module}").main
+    assert main(["--model", str(tiny_model_dir), "--data", str(tmp_path / "nowhere")]) == 2
+    assert main(["--model", str(tmp_path / "no_model"), "--data", str(tmp_path)]) == 2
+    lines = capsys.readouterr().err.strip().splitlines()
+    assert len(lines) == 2 and all(line.startswith("error: ") for line in lines)
+    assert "nowhere" in lines[0] and "no_model" in lines[1]

@@ -121,9 +121,7 @@ def write_config(model: Path, values: dict) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    from evaluation.clips import load_clips
-
-    from .fit_args import model_fit_parser
+    from .fit_args import load_model_and_clips, model_fit_parser
 
     parser = model_fit_parser(__doc__, default_clips=80, report=False)
     parser.add_argument("--draws", type=int, default=8, help="draws per consensus (also the new default)")
@@ -135,8 +133,10 @@ def main(argv: list[str] | None = None) -> int:
     if not 0.0 <= args.level_anchor <= 1.0:
         parser.error(f"--level-anchor must be in [0, 1], got {args.level_anchor}")
     torch.manual_seed(0)
-    up = Upmixer.from_pretrained(args.model)
-    clips = load_clips(args.data, split=args.split, max_clips=args.clips, clips_per_track=1)
+    loaded = load_model_and_clips(args)
+    if loaded is None:
+        return 2
+    up, clips = loaded
     values = fit(up, clips, args.draws, args.level_anchor, progress=not args.quiet)
     write_config(args.model, values)
     print(f"calibrated {args.model} on {len(clips)} clips of split {args.split!r}: "

@@ -19,3 +19,24 @@ def model_fit_parser(description: str, default_clips: int, report: bool = True) 
         parser.add_argument("--dry-run", action="store_true", help="report only; leave the model as it is")
     parser.add_argument("--quiet", action="store_true")
     return parser
+
+
+def load_model_and_clips(args: argparse.Namespace, min_clips: int = 1, clip_s: float = 10.0):
+    """(Upmixer, clips) for the parsed ``args``, or None after one ``error: ...`` line on stderr (a
+    model that cannot load, data that is not there, too few clips in the split)."""
+    import sys
+
+    from evaluation.clips import DataError, load_clips
+    from m2s_gen import Upmixer
+
+    try:
+        up = Upmixer.from_pretrained(args.model)
+        clips = load_clips(args.data, split=args.split, max_clips=args.clips, clips_per_track=1, clip_s=clip_s)
+    except (DataError, ValueError, OSError, KeyError) as error:  # ModelLoadError is a ValueError
+        print(f"error: {str(error).strip(chr(39))}", file=sys.stderr)
+        return None
+    if len(clips) < min_clips:
+        print(f"error: --data {args.data}: {len(clips)} clips in split {args.split!r}, need at least {min_clips}",
+              file=sys.stderr)
+        return None
+    return up, clips

@@ -72,21 +72,16 @@ def score_offsets(up, clips: list, offsets: Sequence[float] = OFFSETS_DB, progre
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    from evaluation.clips import load_clips
-    from m2s_gen import Upmixer
-
     from .calibrate import write_config
-    from .fit_args import model_fit_parser
+    from .fit_args import load_model_and_clips, model_fit_parser
 
     parser = model_fit_parser(__doc__, default_clips=80)
     parser.add_argument("--clip-seconds", type=float, default=10.0, help="clip length, s")
     args = parser.parse_args(argv)
-    up = Upmixer.from_pretrained(args.model)
-    clips = load_clips(args.data, split=args.split, max_clips=args.clips, clips_per_track=1,
-                       clip_s=args.clip_seconds)
-    if not clips:
-        print(f"error: --data {args.data}: no clips in split {args.split!r}", file=sys.stderr)
+    loaded = load_model_and_clips(args, clip_s=args.clip_seconds)
+    if loaded is None:
         return 2
+    up, clips = loaded
     table, baseline = score_offsets(up, clips, progress=not args.quiet)
     chosen = choose_offset(table, baseline)
     print(f"{len(clips)} clips of split {args.split!r}; {BASELINE}: "

@@ -27,7 +27,7 @@ from m2s_gen import Upmixer, features, spatial, time_course
 from m2s_gen.resample import resample
 
 from .calibrate import write_config
-from .fit_args import model_fit_parser
+from .fit_args import load_model_and_clips, model_fit_parser
 
 FOLDS = 5
 #: Time-course scales tried on training clips; the one with the lowest side log-mel distance is the default.
@@ -122,17 +122,13 @@ def cross_validate(x: torch.Tensor, y: torch.Tensor, active: torch.Tensor, packa
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    from evaluation.clips import load_clips
-
     parser = model_fit_parser(__doc__, default_clips=160)
     args = parser.parse_args(argv)
     torch.manual_seed(0)
-    up = Upmixer.from_pretrained(args.model)
-    clips = load_clips(args.data, split=args.split, max_clips=args.clips, clips_per_track=1)
-    if len(clips) < 2 * FOLDS:
-        print(f"error: --data {args.data}: {len(clips)} clips in split {args.split!r}, need at least {2 * FOLDS}",
-              file=sys.stderr)
+    loaded = load_model_and_clips(args, min_clips=2 * FOLDS)
+    if loaded is None:
         return 2
+    up, clips = loaded
     weights, scale, report = fit(up, clips, progress=not args.quiet)
     for name, groups in report["held_out_mean_abs_error_db"].items():
         print(f"{name:13s} held-out mean |error| dB: " + ", ".join(f"{g} {v:.3f}" for g, v in groups.items()))
