@@ -402,8 +402,8 @@ class Upmixer:
             profile = (profile.double() + level_offset.double()).clamp(spatial.RATIO_FLOOR_DB, spatial.RATIO_CEIL_DB)
         if profile is not None:
             params = posterior.anchor_band_levels(params, mid_db, profile, anchor)
-        if self.config.side_level_offset_db:  # chosen on training clips by the rendered metrics
-            params = posterior.shift_side_level(params, self.config.side_level_offset_db)
+        if self.config.side_level_offset_db:  # every ratio shifted: chosen on training clips (training.fit_side_level)
+            params = posterior.apply_calibration(params, [self.config.side_level_offset_db] * spatial.NUM_BANDS, None)
         params = smooth_params(params, mid_db, self.config.param_smooth_frames)
         if targets:  # meet the requested attributes exactly (guidance only leans towards them)
             params = torch.stack([steering.meet_attributes(p, db, targets) for p, db in zip(params, mid_db)])

@@ -71,19 +71,6 @@ def apply_calibration(params: torch.Tensor, ratio_offset_db: list[float] | None,
     return spatial.clamp_params(out)
 
 
-def shift_side_level(params: torch.Tensor, offset_db: float) -> torch.Tensor:
-    """``params`` ``[..., 3B, N]`` with ``offset_db`` added to every side-to-mid ratio (then clamped).
-
-    The renderer loses part of the image's energy where a band's ratio moves between frames (dB
-    interpolation, the time course), and one level cannot suit both an L1 of log powers (the
-    median frame) and an energy ratio (the loud frames); ``training.fit_side_level`` chooses the
-    shift on training clips by the rendered metrics themselves."""
-    num_bands = params.shape[-2] // 3
-    out = params.clone()
-    out[..., :num_bands, :] += float(offset_db)
-    return spatial.clamp_params(out)
-
-
 #: Shift-and-clamp passes of :func:`anchor_band_levels` (each brings a band with clamped tiles closer).
 ANCHOR_PASSES = 4
 

@@ -21,7 +21,7 @@ def _width_db(stereo: torch.Tensor) -> float:
 def test_shift_moves_every_ratio_and_keeps_the_coherence():
     params = torch.cat([torch.full((B, 5), -12.0), torch.full((B, 5), 0.5), torch.zeros(B, 5)])
     params[0] = 9.5  # clamped at the ceiling
-    out = posterior.shift_side_level(params, 2.0)
+    out = posterior.apply_calibration(params, [2.0] * B, None)  # how the pipeline applies the side level
     assert torch.allclose(out[1:B], params[1:B] + 2.0)
     assert torch.allclose(out[0], torch.full((5,), spatial.RATIO_CEIL_DB))
     assert torch.equal(out[B:], params[B:])

@@ -67,6 +67,14 @@ def feature_sets(num_features: int, latent_dim: int) -> dict[str, np.ndarray]:
     return {"latents+energies": np.ones(num_features, bool), "energies": energies}
 
 
+def _within_one_se(candidate: np.ndarray, best: np.ndarray) -> bool:
+    """True when the per-fold errors ``candidate`` exceed ``best`` (same folds) on average by at most
+    one standard error of their paired difference: the one-standard-error rule."""
+    diff = np.asarray(candidate) - np.asarray(best)
+    se = float(np.std(diff, ddof=1) / np.sqrt(len(diff))) if len(diff) > 1 else 0.0
+    return float(np.mean(diff)) <= se
+
+
 def choose(data: dict, latent_dim: int, alphas: Sequence[float] = ALPHAS, folds: int = FOLDS) -> tuple[str, float, dict]:
     """Feature set and penalty by held-out squared error, folds grouped by package, with the
     one-standard-error rule: the simpler feature set (band energies only) is taken unless the best
@@ -77,9 +85,7 @@ def choose(data: dict, latent_dim: int, alphas: Sequence[float] = ALPHAS, folds:
     errors = {k: float(np.mean(v)) for k, v in per_fold.items()}
     best = min(errors, key=errors.get)
     simple = min((k for k in errors if k.startswith("energies@")), key=errors.get)
-    diff = per_fold[simple] - per_fold[best]
-    se = float(np.std(diff, ddof=1) / np.sqrt(len(diff))) if len(diff) > 1 else 0.0
-    chosen = simple if float(np.mean(diff)) <= se else best
+    chosen = simple if _within_one_se(per_fold[simple], per_fold[best]) else best
     name, alpha = chosen.split("@")
     return name, float(alpha), errors
 
@@ -94,9 +100,7 @@ def choose_neighbours(data: dict, alphas: Sequence[float] = ALPHAS, folds: int =
     best = min(errors, key=errors.get)
     for k in neighbours:  # most local first
         candidate = min((key for key in errors if key[0] == k), key=errors.get)
-        diff = per_fold[candidate] - per_fold[best]
-        se = float(np.std(diff, ddof=1) / np.sqrt(len(diff))) if len(diff) > 1 else 0.0
-        if float(np.mean(diff)) <= se:
+        if _within_one_se(per_fold[candidate], per_fold[best]):
             return candidate[0], candidate[1], {f"{'all' if n is None else n}@{a:g}": e for (n, a), e in errors.items()}
     raise AssertionError("unreachable: the best setting is within one standard error of itself")
 
