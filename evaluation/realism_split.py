@@ -9,6 +9,12 @@ and **between** clips (every segment replaced by its clip's mean: each recording
 features and for each group (ratios, coherences, their changes), and prints, per feature, the
 spread of the system's features relative to the real ones (within and between clips). A spread
 well under 1 within clips is a too-still image; between clips, images too alike over recordings.
+
+Two substitutions tell which half has to change for the output to pass as real: the system's
+segments with each clip's mean replaced by the original's (**real images**: its own movement on
+the true image of every recording), and the original's segments with each clip's mean replaced by
+the system's (**real movement**: the true movement on the system's images). An accuracy that stays
+high under a substitution says the other half gives the output away by itself.
 """
 
 from __future__ import annotations
@@ -43,9 +49,20 @@ def between(rows: np.ndarray, groups: np.ndarray) -> np.ndarray:
     return out
 
 
+def with_means_of(rows: np.ndarray, groups: np.ndarray, donor: np.ndarray, donor_groups: np.ndarray) -> np.ndarray:
+    """``rows`` ``[N, D]`` with each group's mean replaced by the mean of the same group in ``donor``
+    ``[M, D]`` (groups are clip indices shared by both; a group ``donor`` lacks keeps its own mean)."""
+    out = within(rows, groups)
+    for group in np.unique(groups):
+        source = donor[donor_groups == group] if np.any(donor_groups == group) else rows[groups == group]
+        out[groups == group] += source.mean(axis=0)
+    return out
+
+
 def split_scores(reference: list[np.ndarray], output: list[np.ndarray], seed: int = 0) -> dict:
-    """Classifier accuracies (all / within / between clips, for all features and per group) and
-    spread ratios per feature of one system's per-clip features against the references'."""
+    """Classifier accuracies (all / within / between clips, for all features and per group), the
+    accuracies under the two substitutions (``substituted``: ``real_images``, ``real_movement``; all
+    features) and spread ratios per feature of one system's per-clip features against the references'."""
     real, real_groups = _stack(reference)
     fake, fake_groups = _stack(output)
     columns = usable_columns(real)
@@ -63,13 +80,23 @@ def split_scores(reference: list[np.ndarray], output: list[np.ndarray], seed: in
     spread = {name: {"within": float(views["within"][1][:, i].std() / max(views["within"][0][:, i].std(), 1e-12)),
                      "between": float(views["between"][1][:, i].std() / max(views["between"][0][:, i].std(), 1e-12))}
               for i, name in enumerate(names)}
-    return {"accuracy": accuracy, "spread": spread}
+    substituted = {
+        "real_images": classifier_accuracy(real, real_groups, with_means_of(fake, fake_groups, real, real_groups),
+                                           fake_groups, seed=seed),
+        "real_movement": classifier_accuracy(real, real_groups, with_means_of(real, real_groups, fake, fake_groups),
+                                             real_groups, seed=seed),
+    }
+    return {"accuracy": accuracy, "substituted": substituted, "spread": spread}
 
 
 def markdown(name: str, scores: dict) -> str:
     lines = [f"## {name}", "", "| features | all segments | within clips | between clips |", "|---|---|---|---|"]
     for subset, views in scores["accuracy"].items():
         lines.append(f"| {subset} | {views['all']:.3f} | {views['within']:.3f} | {views['between']:.3f} |")
+    if "substituted" in scores:
+        sub = scores["substituted"]
+        lines += ["", f"Substitutions (all features): its movement on the real images {sub['real_images']:.3f}; "
+                      f"the real movement on its images {sub['real_movement']:.3f}."]
     lines += ["", "| feature | spread within clips (x real) | between clips (x real) |", "|---|---|---|"]
     lines += [f"| {f} | {v['within']:.2f} | {v['between']:.2f} |" for f, v in scores["spread"].items()]
     return "\n".join(lines) + "\n"

@@ -29,6 +29,10 @@ RATIO_FLOOR_DB = -40.0
 RATIO_CEIL_DB = 10.0
 HOLD_PASSES = 3  # shift-and-clamp passes that hold each band's width when the ratios reach STFT frames
 RESTORE_PASSES = 2  # round trips that give the decorrelated part back the energy its overlap-add loses
+#: The decorrelated part's energy is set per tile in bands this many times finer than the model's
+#: (a quarter of a model band, nested in it): its short-time spectrum then follows the mid's own at
+#: that resolution, as a coherent copy's does, instead of the decorrelation filter's colouring.
+ENVELOPE_SUBBANDS = 4
 _EPS = 1e-10
 
 
@@ -151,7 +155,12 @@ def decorrelation_filter(seed: int, length_ms: float = 30.0, decay_ms: float = 8
 
 
 def _decorrelated_spectrum(mid: torch.Tensor, m_spec: torch.Tensor, seed: int, num_bands: int) -> torch.Tensor:
-    """STFT of a decorrelated copy of ``mid``, orthogonal to M and of M's energy in every tile."""
+    """STFT of a decorrelated copy of ``mid``: orthogonal to M in every tile of ``num_bands`` bands,
+    and of M's energy in every tile of ``ENVELOPE_SUBBANDS * num_bands`` bands.
+
+    The filter's magnitude response is noise-like: a copy scaled per model band keeps its peaks and
+    notches inside the band (about 5 dB off the mid's envelope per quarter band, against 2.5 dB
+    matched there), which the side's log-mel spectrum shows as error (training/RESULTS.md, stage 10)."""
     h = decorrelation_filter(seed).to(mid)
     n_fft = 1 << (mid.shape[-1] + h.numel() - 1).bit_length()
     wet = torch.fft.irfft(torch.fft.rfft(mid, n_fft) * torch.fft.rfft(h, n_fft), n_fft)[..., : mid.shape[-1]]
@@ -160,8 +169,10 @@ def _decorrelated_spectrum(mid: torch.Tensor, m_spec: torch.Tensor, seed: int, n
     e_m = _band_sum(m_spec.abs() ** 2, num_bands)
     proj = _band_sum(d_spec * m_spec.conj(), num_bands) / (e_m + _EPS)
     d_perp = d_spec - proj[..., bins, :] * m_spec
-    e_d = _band_sum(d_perp.abs() ** 2, num_bands)
-    return d_perp * torch.sqrt(e_m / (e_d + _EPS))[..., bins, :]
+    fine = ENVELOPE_SUBBANDS * num_bands
+    e_m_fine = _band_sum(m_spec.abs() ** 2, fine)
+    e_d = _band_sum(d_perp.abs() ** 2, fine)
+    return d_perp * torch.sqrt(e_m_fine / (e_d + _EPS))[..., band_of_bin(fine).to(mid.device), :]
 
 
 def render_side(mid: torch.Tensor, params: torch.Tensor, seed: int = 0,
@@ -194,9 +205,14 @@ def render_side(mid: torch.Tensor, params: torch.Tensor, seed: int = 0,
     diffuse = torch.sqrt((1 - coh_re**2 - coh_im**2).clamp(min=0))
     coherent = torch.complex(coh_re, coh_im)
     diffuse_spec = (gain * diffuse)[..., bins, :] * d_spec
-    want = _band_sum(diffuse_spec.abs() ** 2, num_bands)
+    fine = ENVELOPE_SUBBANDS * num_bands
+    want = _band_sum(diffuse_spec.abs() ** 2, fine)
     for _ in range(RESTORE_PASSES):
-        diffuse_spec = _restore_energy(diffuse_spec, want, mid.shape[-1], num_bands)
+        diffuse_spec = _restore_energy(diffuse_spec, want, mid.shape[-1], fine)
+    # a last pass per model band: narrow sub-bands (a steady partial) give back less than they lose
+    coarse_want = want.new_zeros(*want.shape[:-2], num_bands, want.shape[-1])
+    coarse_want.index_add_(-2, torch.arange(fine, device=want.device) // ENVELOPE_SUBBANDS, want)
+    diffuse_spec = _restore_energy(diffuse_spec, coarse_want, mid.shape[-1], num_bands)
     side_spec = gain[..., bins, :] * coherent[..., bins, :] * m_spec + diffuse_spec
     return istft(side_spec, mid.shape[-1])
 

@@ -2,7 +2,7 @@
 import numpy as np
 
 from evaluation.metrics.realism_features import feature_names
-from evaluation.realism_split import between, markdown, split_scores, within
+from evaluation.realism_split import between, markdown, split_scores, with_means_of, within
 
 D = len(feature_names())
 
@@ -39,3 +39,22 @@ def test_images_alike_over_recordings_are_caught_between_clips():
     scores = split_scores(_clips(rng), _clips(rng, same_image=True))
     assert scores["accuracy"]["all"]["between"] > 0.75
     assert np.median([v["between"] for v in scores["spread"].values()]) < 0.5
+
+
+def test_substitutions_tell_which_half_gives_the_output_away():
+    rng = np.random.default_rng(2)
+    real = _clips(rng)
+    # the same movement as the originals, on images all alike: only the images are wrong
+    alike = [c - c.mean(axis=0) for c in real]
+    scores = split_scores(real, alike)
+    assert scores["accuracy"]["all"]["all"] > 0.7
+    assert scores["substituted"]["real_images"] < 0.6  # given the real images, it is the original
+    assert scores["substituted"]["real_movement"] > 0.7  # the real movement does not hide its images
+    assert "Substitutions" in markdown("x", scores)
+
+
+def test_with_means_of_moves_each_group_to_the_donors_mean():
+    rows = np.array([[0.0], [2.0], [10.0], [12.0]])
+    groups = np.array([0, 0, 1, 1])
+    donor, donor_groups = np.array([[5.0], [-5.0], [7.0]]), np.array([1, 1, 0])
+    np.testing.assert_allclose(with_means_of(rows, groups, donor, donor_groups), [[6.0], [8.0], [-1.0], [1.0]])
