@@ -39,7 +39,8 @@ def render_model_card(upmixer, training: dict | None = None, metrics_markdown: s
         f"adaLN conditioning on timestep and {den.num_attributes} style attributes; {n_den / 1e6:.2f} M parameters.",
         f"- Generated latent: {spatial.NUM_BANDS} ERB bands x (side/mid ratio, complex coherence) every "
         f"{spatial.PARAM_HOP / spatial.MODEL_SAMPLE_RATE * 1000:g} ms; rendered onto the input's own spectrum "
-        "(coherent part + decorrelated copy orthogonalised against the mid per tile).",
+        "(coherent part + decorrelated copy orthogonalised against the mid per tile, "
+        "with the mid's energy in every quarter band and frame).",
         f"- Sampler: diffusers {upmixer.scheduler_config.get('_class_name', 'DPMSolverMultistepScheduler')}, "
         f"{upmixer.config.default_num_steps} steps, guidance {upmixer.config.default_guidance_scale}, "
         f"temperature {upmixer.config.default_temperature}; each take is the consensus of "
