@@ -205,14 +205,13 @@ def render_side(mid: torch.Tensor, params: torch.Tensor, seed: int = 0,
     diffuse = torch.sqrt((1 - coh_re**2 - coh_im**2).clamp(min=0))
     coherent = torch.complex(coh_re, coh_im)
     diffuse_spec = (gain * diffuse)[..., bins, :] * d_spec
+    power = diffuse_spec.abs() ** 2
     fine = ENVELOPE_SUBBANDS * num_bands
-    want = _band_sum(diffuse_spec.abs() ** 2, fine)
+    want = _band_sum(power, fine)
     for _ in range(RESTORE_PASSES):
         diffuse_spec = _restore_energy(diffuse_spec, want, mid.shape[-1], fine)
     # a last pass per model band: narrow sub-bands (a steady partial) give back less than they lose
-    coarse_want = want.new_zeros(*want.shape[:-2], num_bands, want.shape[-1])
-    coarse_want.index_add_(-2, torch.arange(fine, device=want.device) // ENVELOPE_SUBBANDS, want)
-    diffuse_spec = _restore_energy(diffuse_spec, coarse_want, mid.shape[-1], num_bands)
+    diffuse_spec = _restore_energy(diffuse_spec, _band_sum(power, num_bands), mid.shape[-1], num_bands)
     side_spec = gain[..., bins, :] * coherent[..., bins, :] * m_spec + diffuse_spec
     return istft(side_spec, mid.shape[-1])
 
