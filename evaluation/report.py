@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 
+from .per_production import per_production_markdown
 from .scoring import BEST_OF_METRICS, METRICS, METRICS_BY_NAME, REFERENCE_METRICS, MetricSpec
 from .systems import is_model
 
@@ -144,6 +145,7 @@ def report_markdown(results: dict, info: dict, plots: dict[str, str], controllab
                          f"| {_fmt(row['best_value'])} | {_fmt(row['improvement_pct'], 1)} |")
         lines.append("")
 
+    lines += per_production_markdown(results.get("per_clip", []))
     lines += realism_markdown(results)
     lines += best_of_k_markdown(results)
 

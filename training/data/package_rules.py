@@ -32,7 +32,8 @@ The other 18 packages of DATA.md (ufoai-music's ``base/0music.pk3`` and openaren
 ``pak6-patch088.pk3`` are zip archives; blobwars-data's Ogg files have no extension) are
 described by their rule below, with the folder DATA.md names.
 
-Packages not in this table fall back to :data:`FALLBACK_RULE`: every audio file of the
+The held-out evaluation packages (:mod:`training.data.unseen_packages`) have rules of their own.
+Packages in neither table fall back to :func:`fallback_rule`: every audio file of the
 package, relying on the >= 20 s duration filter to drop sound effects.
 
 Planetblupi's music is a MIDI render and must not be counted as real music:
@@ -226,4 +227,7 @@ def rule_for(package: str) -> PackageRule:
     """
     if package in EXCLUDED_PACKAGES or package.startswith("planetblupi"):
         raise ValueError(f"{package}: its music is a MIDI render, not real stereo music")
-    return PACKAGE_RULES.get(package) or fallback_rule(package)
+    from training.data.unseen_packages import UNSEEN_RULES  # imported here: it builds on PackageRule
+
+    held_out = {rule.package: rule for rule in UNSEEN_RULES}
+    return PACKAGE_RULES.get(package) or held_out.get(package) or fallback_rule(package)

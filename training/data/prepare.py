@@ -5,6 +5,7 @@ Usage::
     python -m training.data.prepare --out data/prepared            # DATA.md's 13 packages
     python -m training.data.prepare --out OUT --folder DIR [DIR ...]
     python -m training.data.prepare --out OUT --hub-dataset NAME --audio-column audio
+    python -m training.data.prepare --out data/unseen --unseen     # held-out productions, eval only
 
 Without ``--packages``, the Debian training packages are used only when neither
 ``--folder`` nor ``--hub-dataset`` is given; ``--packages`` with no name means none.
@@ -32,6 +33,7 @@ from tqdm import tqdm
 from training.data.convert_track import convert_track, convert_track_star, load_finished_record
 from training.data.dataset_build import build_dataset_dict, save_dataset_dict, write_manifest
 from training.data.package_rules import DEFAULT_VALIDATION_PACKAGES, TRAINING_PACKAGES
+from training.data.unseen_packages import UNSEEN_PACKAGES, check_not_trained_on
 from training.data.sources import (SourceTrack, load_hub_split, tracks_from_debian,
                                    tracks_from_folder, tracks_from_hub)
 from training.data.summary_md import write_summary
@@ -129,6 +131,8 @@ def prepare(out_dir: str | os.PathLike,
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
 
+    # held-out productions never reach a training split (checked before anything is downloaded)
+    check_not_trained_on({*packages, *(Path(folder).resolve().name for folder in folders)} - set(validation_packages))
     file_tracks: list[SourceTrack] = []
     for package in packages:
         tracks = tracks_from_debian(package, debs_dir, extract_dir)
@@ -175,6 +179,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--extract-dir", default="data/extracted")
     p.add_argument("--validation-packages", nargs="*", default=list(DEFAULT_VALIDATION_PACKAGES))
     p.add_argument("--workers", type=int, default=2)
+    p.add_argument("--unseen", action="store_true",
+                   help="the held-out productions of training.data.unseen_packages, all in the validation split "
+                        "(evaluation only; not with --packages or --validation-packages)")
     p.add_argument("--no-progress", action="store_true")
     return p
 
@@ -184,7 +191,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
     packages = args.packages
-    if packages is None:
+    if args.unseen:
+        if packages is not None or args.validation_packages != list(DEFAULT_VALIDATION_PACKAGES):
+            raise SystemExit("prepare: --unseen chooses the packages and puts them all in validation; "
+                             "drop --packages / --validation-packages")
+        packages = args.validation_packages = list(UNSEEN_PACKAGES)
+    elif packages is None:
         packages = () if (args.folder or args.hub_dataset) else TRAINING_PACKAGES
     prepare(args.out, packages=packages, folders=args.folder, hub_datasets=args.hub_dataset,
             hub_split=args.hub_split, audio_column=args.audio_column,
