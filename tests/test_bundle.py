@@ -38,14 +38,17 @@ def test_summary_table(tmp_path):
 def test_bundle_round_trip(tiny_model_dir, tmp_path):
     report = tmp_path / "report.md"
     report.write_text(REPORT)
+    held_out = tmp_path / "held_out.md"  # a second report (held-out productions) goes in after the first
+    held_out.write_text(REPORT.replace("| model | 0.4 |", "| model | 0.7 |"))
     out = tmp_path / "bundled"
     assert bundle.main(["--model", str(tiny_model_dir), "--out", str(out), "--steps", "3", "--temperature", "0.5", "--smooth-frames", "4",
-                        "--report", str(report), "--compute", "3 steps on a toaster"]) == 0
+                        "--report", str(report), str(held_out), "--compute", "3 steps on a toaster"]) == 0
     up = Upmixer.from_pretrained(out)
     assert up.config.default_num_steps == 3 and up.config.default_temperature == 0.5
     assert up.config.param_smooth_frames == 4
     card = (out / "MODEL_CARD.md").read_text()
     assert "3 steps on a toaster" in card and "| model | 0.4 |" in card and "temperature 0.5" in card
+    assert card.index("| model | 0.4 |") < card.index("| model | 0.7 |")
     weights = [load_file(str(p)) for p in Path(out).rglob("*.safetensors")]
     assert weights and all(t.dtype.is_floating_point is False or str(t.dtype) == "torch.float16"
                            for w in weights for t in w.values())

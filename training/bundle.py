@@ -5,7 +5,8 @@ python -m training.bundle --model runs/diffusion_ft/model --out m2s_gen/default_
     --report evaluation/reports/default_model/report.md \\
     --compute "..." --data "..."
 
-The summary table of ``--report`` (an ``m2s evaluate`` report) goes into ``MODEL_CARD.md``.
+The summary table of each ``--report`` (``m2s evaluate`` reports: the validation packages, then for
+example the held-out productions of ``training.data.unseen_packages``) goes into ``MODEL_CARD.md``.
 """
 from __future__ import annotations
 
@@ -42,7 +43,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--smooth-frames", type=int, help="energy-domain smoothing of the sampled parameters")
     parser.add_argument("--batch-segments", type=int, help="segments per sampler batch (1 is fastest on a CPU)")
     parser.add_argument("--draws", type=int, help="default diffusion draws per take (m2s_gen.posterior.consensus)")
-    parser.add_argument("--report", type=Path, help="evaluation report.md whose summary goes into the card")
+    parser.add_argument("--report", type=Path, nargs="+", default=[],
+                        help="evaluation report.md files whose summaries go into the card, in this order")
     parser.add_argument("--data", help="model card: training data")
     parser.add_argument("--compute", help="model card: training compute")
     parser.add_argument("--card-copy", type=Path, help="also write the model card here (e.g. MODEL_CARD.md)")
@@ -60,7 +62,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.draws is not None:
         up.config.default_num_draws = args.draws
     facts = {"data": args.data or "(not recorded)", "compute": args.compute or "(not recorded)"}
-    up.model_card = render_model_card(up, facts, summary_table(args.report) if args.report else "")
+    up.model_card = render_model_card(up, facts, "\n\n".join(summary_table(report) for report in args.report))
     out = Path(args.out)
     tmp = out.with_name(out.name + ".tmp")
     shutil.rmtree(tmp, ignore_errors=True)
