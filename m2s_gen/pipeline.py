@@ -26,6 +26,9 @@ from .segments import overlap_add, plan_segments
 
 MAX_WIDTH_DB = 10.0
 MIN_WIDTH_DB = -40.0
+#: A requested side-mid coherence at or below this (the diffuse words) renders the decorrelated part
+#: strictly decorrelated: its energy follows the mid per band, not per quarter band (spatial.render_side).
+DIFFUSE_COHERENCE = 0.2
 
 
 @dataclass
@@ -351,6 +354,8 @@ class Upmixer:
         level_offset = self._level_offset(seed, level_spread, mid)  # one draw of the band levels per take
         weights = self.config.time_course_weights
         retime = (weights, time_course) if time_course > 0 and weights is not None else None
+        diffuse = bool(targets) and targets.get("coherence", 1.0) <= DIFFUSE_COHERENCE
+        subbands = 1 if diffuse else spatial.ENVELOPE_SUBBANDS
         sides = []
         batch = self.config.batch_segments
         bar = tqdm(total=len(windows), desc="upmix", unit="seg", disable=not progress)
@@ -380,7 +385,8 @@ class Upmixer:
             # 5. one calibrated image per segment, then render the side on the input's own spectrum
             params = self._images(draws, cond, targets, band_widths_db, calibrate, anchor, level_offset)
             for (s, e), seg, p in zip(group, segs, params):
-                sides.append(spatial.render_side(seg, p, seed=seed, time_course=retime, hold=hold)[: e - s])
+                sides.append(spatial.render_side(seg, p, seed=seed, time_course=retime, hold=hold,
+                                                 envelope_subbands=subbands)[: e - s])
             bar.update(len(group))
         bar.close()
         return overlap_add(sides, windows, mid.shape[-1])

@@ -154,9 +154,10 @@ def decorrelation_filter(seed: int, length_ms: float = 30.0, decay_ms: float = 8
     return (burst / burst.norm()).float()
 
 
-def _decorrelated_spectrum(mid: torch.Tensor, m_spec: torch.Tensor, seed: int, num_bands: int) -> torch.Tensor:
+def _decorrelated_spectrum(mid: torch.Tensor, m_spec: torch.Tensor, seed: int, num_bands: int,
+                           subbands: int = ENVELOPE_SUBBANDS) -> torch.Tensor:
     """STFT of a decorrelated copy of ``mid``: orthogonal to M in every tile of ``num_bands`` bands,
-    and of M's energy in every tile of ``ENVELOPE_SUBBANDS * num_bands`` bands.
+    and of M's energy in every tile of ``subbands * num_bands`` bands.
 
     The filter's magnitude response is noise-like: a copy scaled per model band keeps its peaks and
     notches inside the band (about 5 dB off the mid's envelope per quarter band, against 2.5 dB
@@ -169,14 +170,15 @@ def _decorrelated_spectrum(mid: torch.Tensor, m_spec: torch.Tensor, seed: int, n
     e_m = _band_sum(m_spec.abs() ** 2, num_bands)
     proj = _band_sum(d_spec * m_spec.conj(), num_bands) / (e_m + _EPS)
     d_perp = d_spec - proj[..., bins, :] * m_spec
-    fine = ENVELOPE_SUBBANDS * num_bands
+    fine = subbands * num_bands
     e_m_fine = _band_sum(m_spec.abs() ** 2, fine)
     e_d = _band_sum(d_perp.abs() ** 2, fine)
     return d_perp * torch.sqrt(e_m_fine / (e_d + _EPS))[..., band_of_bin(fine).to(mid.device), :]
 
 
 def render_side(mid: torch.Tensor, params: torch.Tensor, seed: int = 0,
-                time_course: tuple | None = None, hold: float = 0.0) -> torch.Tensor:
+                time_course: tuple | None = None, hold: float = 0.0,
+                envelope_subbands: int = ENVELOPE_SUBBANDS) -> torch.Tensor:
     """Side signal ``[..., T]`` for ``mid`` ``[..., T]`` from ``params`` ``[..., 3B, num_frames]``.
 
     ``seed`` picks the decorrelation filter, so different seeds give different diffuse parts.
@@ -184,11 +186,15 @@ def render_side(mid: torch.Tensor, params: torch.Tensor, seed: int = 0,
     with the mid's envelope (:func:`m2s_gen.time_course.retime_ratio`); None: as sampled.
     ``hold`` 0..1: how far each band's width over the segment is brought back to the one the
     parameters give (:func:`_hold_band_widths`; 0: as interpolated).
+    ``envelope_subbands``: the decorrelated part's energy follows the mid's in bands this many times
+    finer than the model's (default :data:`ENVELOPE_SUBBANDS`). At low frequencies those sub-bands
+    hold one or two STFT bins, and a copy matched there is partly coherent with the mid, as real
+    sides are; 1 keeps the decorrelated part strictly decorrelated (asked for by the diffuse words).
     """
     num_bands = params.shape[-2] // 3
     params = clamp_params(params.float())
     m_spec = stft(mid.float())
-    d_spec = _decorrelated_spectrum(mid.float(), m_spec, seed, num_bands)
+    d_spec = _decorrelated_spectrum(mid.float(), m_spec, seed, num_bands, envelope_subbands)
     per_frame = _to_stft_frames(params, m_spec.shape[-1])
     ratio_db, coh_re, coh_im = per_frame.chunk(3, dim=-2)
     # the mid's band energies at the STFT frames [..., B, N], for the time course and the hold
@@ -206,7 +212,7 @@ def render_side(mid: torch.Tensor, params: torch.Tensor, seed: int = 0,
     coherent = torch.complex(coh_re, coh_im)
     diffuse_spec = (gain * diffuse)[..., bins, :] * d_spec
     power = diffuse_spec.abs() ** 2
-    fine = ENVELOPE_SUBBANDS * num_bands
+    fine = envelope_subbands * num_bands
     want = _band_sum(power, fine)
     for _ in range(RESTORE_PASSES):
         diffuse_spec = _restore_energy(diffuse_spec, want, mid.shape[-1], fine)
