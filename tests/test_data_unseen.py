@@ -45,6 +45,15 @@ def test_a_held_out_package_in_a_training_split_is_refused(tmp_path: Path):
     folder.mkdir()
     with pytest.raises(ValueError, match="nexuiz-music: held out"):
         prepare_module.prepare(tmp_path / "out", folders=[folder], validation_packages=())
+    assert not (tmp_path / "out").exists()  # nothing written
+
+
+def test_cli_refuses_a_held_out_package_in_one_line(tmp_path: Path, capsys):
+    assert prepare_module.main(["--out", str(tmp_path / "out"), "--packages", "widelands-data",
+                                "--validation-packages", "--no-progress"]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err.startswith("error: widelands-data: held out for evaluation") and "\n" not in err
+    assert not (tmp_path / "out").exists()
 
 
 def test_unseen_flag_puts_every_held_out_package_in_validation(tmp_path: Path, monkeypatch):

@@ -33,10 +33,10 @@ from tqdm import tqdm
 from training.data.convert_track import convert_track, convert_track_star, load_finished_record
 from training.data.dataset_build import build_dataset_dict, save_dataset_dict, write_manifest
 from training.data.package_rules import DEFAULT_VALIDATION_PACKAGES, TRAINING_PACKAGES
-from training.data.unseen_packages import UNSEEN_PACKAGES, check_not_trained_on
 from training.data.sources import (SourceTrack, load_hub_split, tracks_from_debian,
                                    tracks_from_folder, tracks_from_hub)
 from training.data.summary_md import write_summary
+from training.data.unseen_packages import UNSEEN_PACKAGES, check_not_trained_on
 
 log = logging.getLogger("training.data.prepare")
 
@@ -128,11 +128,11 @@ def prepare(out_dir: str | os.PathLike,
     Returns:
         The DatasetDict {"train", "validation"}, also saved to ``<out_dir>/dataset``.
     """
+    # held-out productions never reach a training split (checked before anything is written or downloaded)
+    check_not_trained_on({*packages, *(Path(folder).resolve().name for folder in folders)} - set(validation_packages))
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
 
-    # held-out productions never reach a training split (checked before anything is downloaded)
-    check_not_trained_on({*packages, *(Path(folder).resolve().name for folder in folders)} - set(validation_packages))
     file_tracks: list[SourceTrack] = []
     for package in packages:
         tracks = tracks_from_debian(package, debs_dir, extract_dir)
@@ -198,11 +198,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         packages = args.validation_packages = list(UNSEEN_PACKAGES)
     elif packages is None:
         packages = () if (args.folder or args.hub_dataset) else TRAINING_PACKAGES
-    prepare(args.out, packages=packages, folders=args.folder, hub_datasets=args.hub_dataset,
-            hub_split=args.hub_split, audio_column=args.audio_column,
-            package_column=args.package_column, license=args.license, debs_dir=args.debs_dir,
-            extract_dir=args.extract_dir, validation_packages=args.validation_packages,
-            workers=args.workers, progress=not args.no_progress)
+    try:
+        prepare(args.out, packages=packages, folders=args.folder, hub_datasets=args.hub_dataset,
+                hub_split=args.hub_split, audio_column=args.audio_column,
+                package_column=args.package_column, license=args.license, debs_dir=args.debs_dir,
+                extract_dir=args.extract_dir, validation_packages=args.validation_packages,
+                workers=args.workers, progress=not args.no_progress)
+    except ValueError as err:  # a refused package (held out, or a MIDI render): one line, no traceback
+        print(f"error: {err}", file=sys.stderr)
+        return 2
     return 0
 
 
