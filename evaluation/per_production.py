@@ -27,9 +27,8 @@ def per_production_means(per_clip: list[dict]) -> dict[str, dict]:
         groups.setdefault(production_of(clip["id"]), []).append(clip)
     out = {}
     for production, clips in sorted(groups.items()):
-        names = [name for name in clips[0]["systems"]]
         systems = {}
-        for name in names:
+        for name in clips[0]["systems"]:
             systems[name] = {}
             for metric, _, _ in DISTANCES:
                 values = np.array([c["systems"][name].get(metric, np.nan) for c in clips], dtype=float)
@@ -41,12 +40,12 @@ def per_production_means(per_clip: list[dict]) -> dict[str, dict]:
 
 
 def _best_dsp(systems: dict[str, dict], metric: str) -> tuple[str | None, float]:
-    candidates = [(values[metric], name) for name, values in systems.items()
-                  if not is_model(name) and name != "mono" and np.isfinite(values[metric])]
-    if not candidates:
-        return None, float("nan")
-    value, name = min(candidates)
-    return name, value
+    """The report's best baseline (:func:`evaluation.report.best_baseline`) with ``mono`` left out: on
+    a near-mono production its ICC alone could win, which says nothing about stereo."""
+    from .report import best_baseline  # imported here: the report imports this module
+    from .scoring import METRICS_BY_NAME
+
+    return best_baseline({name: values for name, values in systems.items() if name != "mono"}, METRICS_BY_NAME[metric])
 
 
 def per_production_markdown(per_clip: list[dict]) -> list[str]:

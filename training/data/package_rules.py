@@ -227,7 +227,6 @@ def rule_for(package: str) -> PackageRule:
     """
     if package in EXCLUDED_PACKAGES or package.startswith("planetblupi"):
         raise ValueError(f"{package}: its music is a MIDI render, not real stereo music")
-    from training.data.unseen_packages import UNSEEN_RULES  # imported here: it builds on PackageRule
+    from training.data.unseen_packages import UNSEEN_RULE_OF  # imported here: it builds on PackageRule
 
-    held_out = {rule.package: rule for rule in UNSEEN_RULES}
-    return PACKAGE_RULES.get(package) or held_out.get(package) or fallback_rule(package)
+    return PACKAGE_RULES.get(package) or UNSEEN_RULE_OF.get(package) or fallback_rule(package)

@@ -37,6 +37,9 @@ UNSEEN_RULES: tuple[PackageRule, ...] = (
 UNSEEN_PACKAGES: tuple[str, ...] = tuple(rule.package for rule in UNSEEN_RULES)
 """The held-out packages, in the order of :data:`UNSEEN_RULES`."""
 
+UNSEEN_RULE_OF: dict[str, PackageRule] = {rule.package: rule for rule in UNSEEN_RULES}
+"""Rule of each held-out package, by name."""
+
 
 def check_not_trained_on(train_packages: Iterable[str]) -> None:
     """Raise ValueError if a held-out package would be in a training split."""
