@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 
+from .improvement_interval import improvement_interval, num_productions
 from .per_production import per_production_markdown
 from .scoring import BEST_OF_METRICS, METRICS, METRICS_BY_NAME, REFERENCE_METRICS, MetricSpec
 from .systems import is_model
@@ -53,8 +54,10 @@ def improvement_pct(model_value: float, best_value: float, spec: MetricSpec) -> 
     return 100.0 * (model_value - best_value) / abs(best_value)
 
 
-def improvements(mean: dict[str, dict[str, float]]) -> dict[str, dict[str, dict]]:
-    """{model name: {metric: {"model", "best_baseline", "best_value", "improvement_pct"}}}."""
+def improvements(mean: dict[str, dict[str, float]], per_clip: list[dict] | None = None) -> dict[str, dict[str, dict]]:
+    """{model name: {metric: {"model", "best_baseline", "best_value", "improvement_pct", "interval"}}};
+    "interval" is the 95% bootstrap interval over productions of the improvement
+    (:mod:`evaluation.improvement_interval`) when ``per_clip`` holds two productions or more, else None."""
     out = {}
     for name in (n for n in mean if is_model(n)):
         out[name] = {}
@@ -62,9 +65,11 @@ def improvements(mean: dict[str, dict[str, float]]) -> dict[str, dict[str, dict]
             if spec.better is None or spec.name not in mean[name]:
                 continue
             best_name, best_value = best_baseline(mean, spec)
+            gain = improvement_pct(mean[name][spec.name], best_value, spec)
+            interval = (improvement_interval(per_clip, name, best_name, spec.name, spec.better)
+                        if per_clip and best_name and math.isfinite(gain) else None)
             out[name][spec.name] = {"model": mean[name][spec.name], "best_baseline": best_name,
-                                    "best_value": best_value,
-                                    "improvement_pct": improvement_pct(mean[name][spec.name], best_value, spec)}
+                                    "best_value": best_value, "improvement_pct": gain, "interval": interval}
     return out
 
 
@@ -136,16 +141,24 @@ def report_markdown(results: dict, info: dict, plots: dict[str, str], controllab
         lines.append(f"| {name} | " + " | ".join(_fmt(mean[name].get(s.name)) for s in headline) + " |")
     lines.append("")
 
-    gains = improvements(mean)
+    per_clip = results.get("per_clip", [])
+    gains = improvements(mean, per_clip)
     for model_name, rows in gains.items():
-        lines += [f"## Improvement of {model_name} over the best DSP baseline", "",
-                  "| metric | model | best baseline | its value | improvement % |", "|---|---|---|---|---|"]
+        lines += [f"## Improvement of {model_name} over the best DSP baseline", ""]
+        if any(row["interval"] for row in rows.values()):
+            lines += [f"95% interval: the improvement over resampled productions (a bootstrap over the "
+                      f"{num_productions(per_clip)} productions the clips come from, whole productions at a time; "
+                      f"`evaluation/improvement_interval.py`). An interval that reaches below 0 means that on "
+                      f"another draw of productions the baseline could come out ahead.", ""]
+        lines += ["| metric | model | best baseline | its value | improvement % | 95% interval |", "|---|---|---|---|---|---|"]
         for metric, row in rows.items():
+            low_high = row["interval"]
+            interval = f"{low_high[0]:.1f} .. {low_high[1]:.1f}" if low_high else "–"
             lines.append(f"| {_header(METRICS_BY_NAME[metric])} | {_fmt(row['model'])} | {row['best_baseline'] or '–'} "
-                         f"| {_fmt(row['best_value'])} | {_fmt(row['improvement_pct'], 1)} |")
+                         f"| {_fmt(row['best_value'])} | {_fmt(row['improvement_pct'], 1)} | {interval} |")
         lines.append("")
 
-    lines += per_production_markdown(results.get("per_clip", []))
+    lines += per_production_markdown(per_clip)
     lines += realism_markdown(results)
     lines += best_of_k_markdown(results)
 
