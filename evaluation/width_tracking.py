@@ -10,6 +10,10 @@ Two diagnostics on evaluation clips (issue: make the model learn the image from 
   the Pearson correlation over windows, averaged over clips (does the width move when the real one
   moves?).
 
+Each mean comes with a 95% interval from a bootstrap over productions (whole packages resampled, as
+in :mod:`evaluation.improvement_interval`): clips of one production share its image, so a
+correlation over 60 clips of 7 productions is less sure than 60 independent clips would make it.
+
 Usage::
 
     python -m evaluation.width_tracking --data data/prepared --systems model,freq_decorrelator \\
@@ -31,10 +35,12 @@ from tqdm.auto import tqdm
 from evaluation.clips import load_clips
 from evaluation.metrics._spectral import DB_FLOOR, mid_side, power_db
 from evaluation.metrics.width import band_side_to_mid_db, valid_bands
+from evaluation.per_production import production_of
 from evaluation.systems import build_system, check_system_names
 
 WINDOW_S = 0.5
 MIN_CLIPS_FOR_CORRELATION = 5
+BOOTSTRAP_RESAMPLES = 1000
 
 
 def pearson(x: np.ndarray, y: np.ndarray) -> float:
@@ -71,34 +77,78 @@ def track_widths(clips, system, seed: int = 0, desc: str = "") -> dict:
         time_corr.append(pearson(windowed_width_db(stereo, clip.sample_rate),
                                  windowed_width_db(clip.reference, clip.sample_rate)))
     return {"centres_hz": np.asarray(centres), "out": np.array(out_octaves), "ref": np.array(ref_octaves),
-            "time_correlation": np.array(time_corr)}
+            "time_correlation": np.array(time_corr), "ids": [clip.clip_id for clip in clips]}
 
 
-def summarise(widths: dict) -> dict:
-    """Per-octave correlation over clips, their mean, and the mean time-course correlation."""
+def octave_correlations(out_db: np.ndarray, ref_db: np.ndarray) -> list[float]:
+    """Per octave, the Pearson correlation over clips of ``out_db`` and ``ref_db`` ``[clips, octaves]``
+    (clips where either is missing or at the floor left out; NaN with too few clips)."""
     per_octave = []
-    for b in range(widths["out"].shape[1]):
-        out, ref = widths["out"][:, b], widths["ref"][:, b]
+    for b in range(out_db.shape[1]):
+        out, ref = out_db[:, b], ref_db[:, b]
         enough = np.isfinite(out) & np.isfinite(ref) & (out > DB_FLOOR) & (ref > DB_FLOOR)
         per_octave.append(pearson(out[enough], ref[enough]) if enough.sum() >= MIN_CLIPS_FOR_CORRELATION
                           else float("nan"))
+    return per_octave
+
+
+def production_intervals(widths: dict, resamples: int = BOOTSTRAP_RESAMPLES, seed: int = 0) -> dict:
+    """95% intervals of the mean octave correlation and of the mean time-course correlation over
+    resamples of whole productions (the package of each clip id); None with fewer than two."""
+    productions = np.array([production_of(clip_id) for clip_id in widths.get("ids", [])])
+    names = np.unique(productions)
+    if len(names) < 2:
+        return {"mean_octave_correlation": None, "time_correlation": None}
+    members = [np.flatnonzero(productions == name) for name in names]
+    rng = np.random.default_rng(seed)
+    octave, time = [], []
+    for _ in range(resamples):
+        rows = np.concatenate([members[i] for i in rng.integers(0, len(names), len(names))])
+        octave.append(_finite_mean(octave_correlations(widths["out"][rows], widths["ref"][rows])))
+        time.append(_finite_mean(widths["time_correlation"][rows]))
+    return {"mean_octave_correlation": _interval(octave), "time_correlation": _interval(time)}
+
+
+def _finite_mean(values) -> float:
+    values = np.asarray(values, dtype=float)
+    return float(values[np.isfinite(values)].mean()) if np.isfinite(values).any() else float("nan")
+
+
+def _interval(values) -> list[float] | None:
+    """The 2.5th and 97.5th percentiles of the finite ``values``; None if there are none."""
+    values = np.asarray(values, dtype=float)
+    values = values[np.isfinite(values)]
+    return [float(x) for x in np.percentile(values, [2.5, 97.5])] if values.size else None
+
+
+def summarise(widths: dict) -> dict:
+    """Per-octave correlation over clips, their mean, the mean time-course correlation, and the 95%
+    intervals of both means over resampled productions."""
+    per_octave = octave_correlations(widths["out"], widths["ref"])
     return {"octave_centres_hz": widths["centres_hz"].tolist(), "octave_correlation": per_octave,
             "mean_octave_correlation": float(np.nanmean(per_octave)),
-            "time_correlation": float(np.nanmean(widths["time_correlation"]))}
+            "time_correlation": float(np.nanmean(widths["time_correlation"])),
+            "intervals": production_intervals(widths)}
 
 
 def markdown(results: dict, notes: str) -> str:
     names = list(results)
     centres = results[names[0]]["octave_centres_hz"]
-    head = "| system | " + " | ".join(f"{c:g} Hz" for c in centres) + " | mean | time course |"
-    lines = [head, "|" + "---|" * (len(centres) + 3)]
+    head = ("| system | " + " | ".join(f"{c:g} Hz" for c in centres)
+            + " | mean | 95% interval | time course | 95% interval |")
+    lines = [head, "|" + "---|" * (len(centres) + 5)]
+    span = lambda pair: f"{pair[0]:.2f} .. {pair[1]:.2f}" if pair else "–"  # noqa: E731
     for name in names:
         r = results[name]
         cells = " | ".join("—" if not np.isfinite(v) else f"{v:.2f}" for v in r["octave_correlation"])
-        lines.append(f"| {name} | {cells} | {r['mean_octave_correlation']:.2f} | {r['time_correlation']:.2f} |")
+        intervals = r.get("intervals", {})
+        lines.append(f"| {name} | {cells} | {r['mean_octave_correlation']:.2f} | "
+                     f"{span(intervals.get('mean_octave_correlation'))} | {r['time_correlation']:.2f} | "
+                     f"{span(intervals.get('time_correlation'))} |")
     return ("Correlation of the output's width with the real one (1: follows it; 0: unrelated). Columns "
             "per octave: Pearson correlation over clips of the clip's side-to-mid ratio in that octave; "
-            "time course: Pearson correlation over 0.5 s windows of the broadband ratio, mean over clips.\n\n"
+            "time course: Pearson correlation over 0.5 s windows of the broadband ratio, mean over clips. "
+            "95% intervals: a bootstrap over productions (whole packages resampled).\n\n"
             + "\n".join(lines) + "\n\n" + notes + "\n")
 
 
