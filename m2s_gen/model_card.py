@@ -93,7 +93,9 @@ def render_model_card(upmixer, training: dict | None = None, metrics_markdown: s
         "- How far it is ahead of the DSP baselines, on which measures, and where it is not: see the "
         "Evaluation tables and the project's README (Results). On productions in no package of its data "
         "list (the held-out table, when given) the lead is smaller than on the validation packages, and the "
-        "narrowest and the widest productions get an image closer to the typical one than to their own.",
+        "narrowest and the widest productions get an image closer to the typical one than to their own. "
+        "The 95% intervals beside each improvement resample whole productions: where one reaches below 0, "
+        "another set of productions like those could put the baseline ahead.",
         "- The width of the lowest octaves is guessed from mostly orchestral training music, which has wide "
         "bass; pop, rock and electronic mixes usually keep the bass mono: use `bass_mono_hz` or the prompt "
         "`mono bass` for them.", "",

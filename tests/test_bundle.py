@@ -30,6 +30,13 @@ def test_summary_table(tmp_path):
     report.write_text(REPORT)
     table = bundle.summary_table(report)
     assert "| model | 0.4 |" in table and "python -m evaluation.run" in table and "## Metrics" not in table
+    assert "against the best DSP baseline" not in table  # this report has no improvement section
+    gains = ("## Improvement of model over the best DSP baseline\n\n| metric | improvement % | 95% interval |\n"
+             "|---|---|---|\n| side log-mel | 12.2 | 8.4 .. 16.0 |\n\n"
+             "## Improvement of model@natural over the best DSP baseline\n\n| metric | improvement % |\n")
+    report.write_text(REPORT.replace("## Metrics", gains + "## Metrics"))
+    table = bundle.summary_table(report)
+    assert "| side log-mel | 12.2 | 8.4 .. 16.0 |" in table and "model@natural" not in table
     report.write_text("# nothing here\n")
     with pytest.raises(ValueError, match="Summary"):
         bundle.summary_table(report)

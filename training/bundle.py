@@ -24,14 +24,18 @@ from m2s_gen.model_card import render_model_card
 
 
 def summary_table(report: Path) -> str:
-    """The "Summary" section of an evaluation report, with the command that made it."""
+    """The "Summary" section of an evaluation report, with the command that made it, and the default
+    model's improvement over the best baseline (with its intervals over productions) when the
+    report has it."""
     text = report.read_text()
     command = re.search(r"- command: (.*)", text)
     summary = re.search(r"## Summary[^\n]*\n(.*?)(?=\n## )", text, re.S)
     if summary is None:
         raise ValueError(f"{report}: no '## Summary' section")
     head = f"Measured with {command.group(1).strip()} (report: `{report}`).\n\n" if command else ""
-    return head + summary.group(1).strip()
+    gain = re.search(r"## Improvement of model over the best DSP baseline\n(.*?)(?=\n## |\Z)", text, re.S)
+    tail = f"\n\nThe default (`model`) against the best DSP baseline:\n\n{gain.group(1).strip()}" if gain else ""
+    return head + summary.group(1).strip() + tail
 
 
 def main(argv: list[str] | None = None) -> int:
