@@ -9,6 +9,11 @@ Music folders found by inspecting each package (Debian bookworm versions); the g
 (stereo, >= 20 s, S/M >= -20 dB) apply on top. nexuiz-music's tracks are inside a zip
 (``music.pk3``); its "thunder" is an 11 kHz file, left out as DATA.md leaves out band-limited
 packages (22.05 kHz: powermanga-data's music is not in the table for that reason).
+
+Session 12 added three productions of another kind: two Frets on Fire song packs, recordings of
+metal bands (each song's mix without its lead-guitar stem, which the game plays separately), and
+pathological's music. Looked at and left out: asc-music and lugaru-data (22.05 kHz), titanion-data
+and tumiki-fighters-data (mono), funnyboat (-23 dB, below the width filter).
 """
 
 from __future__ import annotations
@@ -31,6 +36,10 @@ UNSEEN_RULES: tuple[PackageRule, ...] = (
     PackageRule("glob2-data", "GPL-3+", ("usr/share/games/glob2/data/zik/*",)),
     PackageRule("freeciv-data", "GPL-2+", ("usr/share/games/freeciv/stdmusic/*",)),
     PackageRule("spacezero", "GPL-3+", ("usr/share/spacezero/sounds/*",)),
+    # band recordings (metal): each song's mix without the lead-guitar stem (song.ogg; guitar.ogg left out)
+    PackageRule("fretsonfire-songs-muldjord", "CC-BY-SA-3.0", ("usr/share/games/fretsonfire/data/songs/muldjord/*/song.ogg",)),
+    PackageRule("fretsonfire-songs-sectoid", "Expat", ("usr/share/games/fretsonfire/data/songs/sectoid/*/song.ogg",)),
+    PackageRule("pathological", "GPL-2+", ("usr/share/games/pathological/music/*",)),
 )
 """Where each held-out package keeps its music."""
 
