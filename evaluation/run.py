@@ -22,8 +22,11 @@ from .controllability import controllability_markdown, measure_controllability
 from .evaluate import evaluate_systems, phase_series_for_plot
 from .metrics import OCTAVE_CENTRES_HZ
 from .metrics.phase_correlation import CORRELATION_FRAME_MS
+from .improvement_interval import num_productions
+from .per_production import DISTANCES
+from .per_production_plot import plot_per_production, production_improvements
 from .plots import plot_band_widths, plot_phase_correlation, plot_vectorscope
-from .report import best_baseline, report_markdown
+from .report import best_baseline, improvements, report_markdown
 from .tradeoff_plot import plot_tradeoff
 from .scoring import METRICS_BY_NAME
 from .systems import UnknownSystemError, build_system, check_system_names, is_model, system_names
@@ -32,7 +35,8 @@ DEFAULT_SYSTEMS = "model,mono,haas,haas_mid,decorrelator,freq_decorrelator,ffmpe
 PLOT_FILES = {"Width per octave against the reference": "band_widths.png",
               "Vectorscope of the first clip": "vectorscope.png",
               "Phase correlation of the first clip": "phase_correlation.png",
-              "Faithfulness against realism": "faithfulness_realism.png"}
+              "Faithfulness against realism": "faithfulness_realism.png",
+              "Improvement per production": "per_production.png"}
 
 
 def get_parser() -> argparse.ArgumentParser:
@@ -117,7 +121,25 @@ def _write_plots(results: dict, out_dir: Path) -> dict[str, str]:
     plot_phase_correlation(series, CORRELATION_FRAME_MS * 1e-3, out_dir / PLOT_FILES[titles[2]], title=f"clip {clip['id']}")
     written[titles[2]] = PLOT_FILES[titles[2]]
     written.update(_write_tradeoff_plot(results, out_dir / PLOT_FILES[titles[3]], titles[3]))
+    written.update(write_per_production_plot(results, out_dir / PLOT_FILES[titles[4]], titles[4]))
     return written
+
+
+def write_per_production_plot(results: dict, path: Path, title: str) -> dict[str, str]:
+    """The default model's improvement per production (:mod:`evaluation.per_production_plot`); {}
+    without a model named ``model`` or with fewer than two productions."""
+    per_clip = results.get("per_clip", [])
+    if "model" not in results["mean"] or num_productions(per_clip) < 2:
+        return {}
+    gains = improvements(results["mean"], per_clip).get("model", {})
+    baselines = {metric: gains[metric]["best_baseline"] for metric, _, _ in DISTANCES
+                 if metric in gains and gains[metric]["best_baseline"]}
+    if len(baselines) < len(DISTANCES):
+        return {}
+    overall = {metric: (gains[metric]["improvement_pct"], gains[metric]["interval"]) for metric in baselines}
+    plot_per_production(production_improvements(per_clip, "model", baselines), overall, baselines, path,
+                        title=f"{title}: the default against the best DSP baseline per metric")
+    return {title: path.name}
 
 
 def _write_tradeoff_plot(results: dict, path: Path, title: str) -> dict[str, str]:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
+
 from evaluation.per_production import per_production_markdown, per_production_means, production_of
 
 
@@ -38,3 +40,22 @@ def test_markdown_counts_where_the_model_leads_and_ignores_mono():
 
 def test_one_production_gives_no_table():
     assert per_production_markdown([clip("a/t@0s", 0.6, 0.5, 0.1)]) == []
+
+
+def test_improvement_per_production_and_its_plot(tmp_path):
+    from evaluation.per_production_plot import production_improvements
+    from evaluation.run import write_per_production_plot
+
+    clips = [clip("wide/t1@0s", 0.4, 0.5, 0.1, -4.0), clip("wide/t2@0s", 0.4, 0.5, 0.1, -4.0),
+             clip("narrow/t1@0s", 0.6, 0.5, 0.1, -14.0)]
+    baselines = {"side_mel": "freq_decorrelator", "width_error_db": "freq_decorrelator", "icc_error": "freq_decorrelator"}
+    rows = production_improvements(clips, "model", baselines)
+    assert list(rows) == ["narrow", "wide"]  # narrowest first (drawn at the bottom)
+    assert math.isclose(rows["wide"]["side_mel"], 20.0) and math.isclose(rows["narrow"]["width_error_db"], -20.0)
+    mean = {"reference": {}, **{name: {metric: float(np.mean([c["systems"][name][metric] for c in clips]))
+                                       for metric in ("side_mel", "width_error_db", "icc_error")}
+                                for name in ("model", "freq_decorrelator", "mono")}}
+    written = write_per_production_plot({"mean": mean, "per_clip": clips}, tmp_path / "p.png", "Improvement per production")
+    assert written == {"Improvement per production": "p.png"} and (tmp_path / "p.png").stat().st_size > 5000
+    assert write_per_production_plot({"mean": mean, "per_clip": clips[:2]}, tmp_path / "q.png", "x") == {}  # one production
+    assert not (tmp_path / "q.png").exists()
