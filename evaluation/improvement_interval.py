@@ -56,11 +56,18 @@ def improvement_interval(per_clip: list[dict], model: str, baseline: str, metric
             gains = 100.0 * (baseline_means - model_means) / np.abs(baseline_means)
         else:
             gains = 100.0 * (model_means - baseline_means) / np.abs(baseline_means)
-    gains = gains[np.isfinite(gains)]
-    if not gains.size:
+    return percentile_interval(gains, level)
+
+
+def percentile_interval(values, level: float = LEVEL) -> tuple[float, float] | None:
+    """The central ``level`` percentile interval (low, high) of the finite ``values`` of a bootstrap;
+    None if there are none."""
+    values = np.asarray(values, dtype=float)
+    values = values[np.isfinite(values)]
+    if not values.size:
         return None
     tail = 100.0 * (1.0 - level) / 2.0
-    low, high = np.percentile(gains, [tail, 100.0 - tail])
+    low, high = np.percentile(values, [tail, 100.0 - tail])
     return float(low), float(high)
 
 

@@ -18,6 +18,8 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 
 from .per_production import DISTANCES, per_production_means  # noqa: E402
+from .report import improvement_pct  # noqa: E402
+from .scoring import METRICS_BY_NAME  # noqa: E402
 
 #: Markers and colours of the three distances.
 STYLES = {"side_mel": ("o", "tab:blue"), "width_error_db": ("s", "tab:orange"), "icc_error": ("^", "tab:green")}
@@ -34,7 +36,7 @@ def production_improvements(per_clip: list[dict], model: str, baselines: dict[st
         gains = {}
         for metric, baseline in baselines.items():
             ours, theirs = row["systems"].get(model, {}).get(metric, np.nan), row["systems"].get(baseline, {}).get(metric, np.nan)
-            gains[metric] = 100.0 * (theirs - ours) / theirs if np.isfinite(ours) and np.isfinite(theirs) and theirs else np.nan
+            gains[metric] = improvement_pct(ours, theirs, METRICS_BY_NAME[metric]) if np.isfinite(theirs) else np.nan
         rows[production] = {"clips": row["clips"], "width_db": row["width_db"], **gains}
     return dict(sorted(rows.items(), key=lambda item: (np.nan_to_num(item[1]["width_db"], nan=-99.0), item[0])))
 

@@ -35,6 +35,7 @@ from tqdm.auto import tqdm
 from evaluation.clips import load_clips
 from evaluation.metrics._spectral import DB_FLOOR, mid_side, power_db
 from evaluation.metrics.width import band_side_to_mid_db, valid_bands
+from evaluation.improvement_interval import percentile_interval
 from evaluation.per_production import production_of
 from evaluation.systems import build_system, check_system_names
 
@@ -106,19 +107,13 @@ def production_intervals(widths: dict, resamples: int = BOOTSTRAP_RESAMPLES, see
         rows = np.concatenate([members[i] for i in rng.integers(0, len(names), len(names))])
         octave.append(_finite_mean(octave_correlations(widths["out"][rows], widths["ref"][rows])))
         time.append(_finite_mean(widths["time_correlation"][rows]))
-    return {"mean_octave_correlation": _interval(octave), "time_correlation": _interval(time)}
+    interval = lambda values: list(pair) if (pair := percentile_interval(values)) else None  # noqa: E731 (JSON lists)
+    return {"mean_octave_correlation": interval(octave), "time_correlation": interval(time)}
 
 
 def _finite_mean(values) -> float:
     values = np.asarray(values, dtype=float)
     return float(values[np.isfinite(values)].mean()) if np.isfinite(values).any() else float("nan")
-
-
-def _interval(values) -> list[float] | None:
-    """The 2.5th and 97.5th percentiles of the finite ``values``; None if there are none."""
-    values = np.asarray(values, dtype=float)
-    values = values[np.isfinite(values)]
-    return [float(x) for x in np.percentile(values, [2.5, 97.5])] if values.size else None
 
 
 def summarise(widths: dict) -> dict:
