@@ -70,4 +70,6 @@ def test_cli_refuses_a_missing_dataset_and_bad_sizes(tmp_path, capsys):
     assert "error:" in capsys.readouterr().err
     assert wlc.main(["--audio", str(tmp_path), "--sizes", "a,b", "--out", str(tmp_path / "o"), "--no-progress"]) == 2
     assert "--sizes" in capsys.readouterr().err
+    assert wlc.main(["--audio", str(tmp_path), "--sizes", ",", "--out", str(tmp_path / "o"), "--no-progress"]) == 2
+    assert "--sizes" in capsys.readouterr().err
     assert not (tmp_path / "o").exists()

@@ -147,13 +147,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     started = time.time()
     try:
         sizes = sorted({int(s) for s in args.sizes.split(",") if s.strip()})
+    except ValueError:
+        sizes = []
+    if not sizes:
+        print(f"error: --sizes {args.sizes!r}: expected whole numbers separated by commas", file=sys.stderr)
+        return 2
+    try:
         windows = {"train": audio_windows(args.audio, "train", progress=not args.no_progress),
                    "validation": audio_windows(args.audio, "validation", progress=not args.no_progress)}
         if args.held_out:
             windows["held out"] = audio_windows(args.held_out, "validation", progress=not args.no_progress)
-    except ValueError:
-        print(f"error: --sizes {args.sizes!r}: expected whole numbers separated by commas", file=sys.stderr)
-        return 2
     except (DataError, KeyError, OSError) as err:
         print(f"error: {str(err).strip(chr(39))}", file=sys.stderr)
         return 2
