@@ -24,7 +24,7 @@ install: $(STAMP)
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install $(TORCH)
-	$(PY) -m pip install -e '.[test,web]'
+	$(PY) -m pip install -e '.[all,test]'
 	touch $@
 
 # The web page's browser test (tests/test_web_browser.py) drives Debian's chromium through playwright;

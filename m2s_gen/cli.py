@@ -34,12 +34,22 @@ PROG = "m2s"
 # the extensions a folder input is scanned for (anything libsndfile reads)
 AUDIO_SUFFIXES = frozenset({".wav", ".flac", ".ogg", ".oga", ".opus", ".mp3", ".aif", ".aiff", ".aifc",
                             ".au", ".snd", ".caf", ".w64", ".rf64", ".wv"})
-# subcommand -> (module, what it is): their remaining argv is forwarded to ``module.main(argv)``
-FORWARDED = {"evaluate": ("evaluation.run", "score systems on evaluation clips"),
-             "bounds": ("evaluation.bounds", "hindsight oracles of the metrics beside a quality bar"),
-             "tradeoff": ("evaluation.tradeoff", "faithfulness against realism over sampler settings; picks the default"),
-             "train": ("training.train", "train a model"),
-             "serve": ("m2s_gen.web.serve", "a local web page to try the model (needs the web extra)")}
+#: Entry-point group of the commands that live outside this module (``pyproject.toml``): each is a
+#: ``main(argv)`` that gets the rest of the command line. The library itself imports none of them.
+COMMAND_GROUP = "m2s.commands"
+#: One line of help for the ones this project installs; any other entry point is listed by name.
+COMMAND_HELP = {"evaluate": "score systems on evaluation clips (the eval extra)",
+                "bounds": "hindsight oracles of the metrics beside a quality bar (the eval extra)",
+                "tradeoff": "faithfulness against realism over sampler settings; picks the default (the eval extra)",
+                "train": "train a model (the train extra)",
+                "serve": "a local web page to try the model (the web extra)"}
+
+
+def forwarded_commands() -> dict:
+    """Name -> entry point of every installed ``m2s`` command outside this module."""
+    from importlib.metadata import entry_points
+
+    return {ep.name: ep for ep in entry_points(group=COMMAND_GROUP)}
 _MODEL_ONLY = ("prompt", "width_db", "bass_mono_hz", "band_width", "steps", "guidance", "temperature", "draws",
                "level_spread", "time_course", "hold_band_widths", "preset",
                "model")
@@ -111,8 +121,9 @@ def get_parser() -> argparse.ArgumentParser:
                        "split a catalogue between processes; under `accelerate launch` or torchrun the "
                        "default is RANK/WORLD_SIZE")
 
-    for name, (module, text) in FORWARDED.items():
-        sub = commands.add_parser(name, help=f"{text} (runs {module}; see m2s {name} --help)", add_help=False)
+    for name, entry in sorted(forwarded_commands().items()):
+        text = COMMAND_HELP.get(name, f"runs {entry.value}")
+        sub = commands.add_parser(name, help=f"{text}; see m2s {name} --help", add_help=False)
         sub.add_argument("args", nargs=argparse.REMAINDER)
     return parser
 
@@ -127,9 +138,11 @@ def _band_width(text: str) -> tuple[float, float, float]:
 
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else list(argv)
-    if argv and argv[0] in FORWARDED:
-        # before parsing, so that "m2s evaluate --help" reaches the evaluation's own parser
-        return _forward(argv[0], argv[1:])
+    if argv and not argv[0].startswith("-") and argv[0] != "upmix":
+        entry = forwarded_commands().get(argv[0])
+        if entry is not None:
+            # before parsing, so that "m2s evaluate --help" reaches the evaluation's own parser
+            return _forward(argv[0], entry, argv[1:])
     args = get_parser().parse_args(argv)
     try:
         return _upmix(args)
@@ -396,18 +409,17 @@ def _say(message: str) -> None:
 
 
 # -- evaluate / train ------------------------------------------------------------------------------
-def _forward(command: str, argv: list[str]) -> int:
-    import importlib
-
-    module_name = FORWARDED[command][0]
+def _forward(command: str, entry, argv: list[str]) -> int:
+    module_name = entry.value.split(":")[0]
     try:
-        module = importlib.import_module(module_name)
+        main_of_command = entry.load()
     except ImportError as err:
         ours = bool(err.name) and (module_name + ".").startswith(err.name + ".")  # not one of its imports
         _say(f"{PROG}: error: {command}: " + (f"{module_name} is not part of this install" if ours
-                                               else f"{module_name} cannot be imported ({err})"))
+                                               else f"{module_name} cannot be imported ({err}); "
+                                               f"install the extra it needs (pip install 'm2s-gen[all]')"))
         return 1
-    result = module.main(argv)
+    result = main_of_command(argv)
     return int(result or 0)
 
 

@@ -13,7 +13,9 @@ is encoded as dual mono ``[M, M]``.
 """
 from __future__ import annotations
 
+import contextlib
 import math
+import warnings
 from pathlib import Path
 
 import torch
@@ -22,6 +24,15 @@ from diffusers.models.modeling_utils import ModelMixin
 from encodec.modules import SEANetDecoder, SEANetEncoder
 
 OFFICIAL_48KHZ_CHECKPOINT = "encodec_48khz-7e698e3e.th"
+
+
+@contextlib.contextmanager
+def quiet_weight_norm():
+    """Silence torch's deprecation notice for ``weight_norm``, which the ``encodec`` package's modules
+    call when they are built: the user cannot act on it."""
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message=".*weight_norm", category=FutureWarning)
+        yield
 
 
 class SeanetCodec(ModelMixin, ConfigMixin):
@@ -42,8 +53,9 @@ class SeanetCodec(ModelMixin, ConfigMixin):
         super().__init__()
         common = dict(channels=channels, dimension=latent_dim, n_filters=n_filters,
                       ratios=list(ratios), lstm=lstm_layers)
-        self.encoder = SEANetEncoder(**common)
-        self.decoder = SEANetDecoder(**common)
+        with quiet_weight_norm():
+            self.encoder = SEANetEncoder(**common)
+            self.decoder = SEANetDecoder(**common)
 
     @property
     def hop_length(self) -> int:
@@ -100,9 +112,10 @@ def build_official_encodec_48khz():
     """The architecture of Meta's ``encodec_48khz`` (random weights), from the ``encodec`` package."""
     from encodec import EncodecModel
 
-    return EncodecModel._get_model([3.0, 6.0, 12.0, 24.0], 48_000, 2, causal=False,
-                                   model_norm="time_group_norm", audio_normalize=True,
-                                   segment=1.0, name="encodec_48khz")
+    with quiet_weight_norm():
+        return EncodecModel._get_model([3.0, 6.0, 12.0, 24.0], 48_000, 2, causal=False,
+                                       model_norm="time_group_norm", audio_normalize=True,
+                                       segment=1.0, name="encodec_48khz")
 
 
 def load_official_encodec_48khz(folder: str | Path,

@@ -17,8 +17,8 @@ import torch
 from diffusers import DPMSolverMultistepScheduler
 from tqdm.auto import tqdm
 
-from . import attributes, features, level_profile, posterior, presets, prompts, spatial, steering
-from .smoothing import smooth_params
+from . import attributes, features, image_stages, presets, prompts, spatial
+from .sampler_settings import FIELD_NAMES as SAMPLER_FIELDS, SamplerSettings
 from .audio_io import read_audio, write_audio_atomic
 from .peak import limit_side
 from .resample import resample, resampled_length
@@ -61,6 +61,8 @@ class UpmixerConfig:
     side_level_offset_db: float = 0.0  # shift of every ratio of the image, dB (training.fit_side_level; 0: none)
     attribute_names: list[str] = field(default_factory=lambda: list(attributes.ATTRIBUTE_NAMES))
     codec: str = "codec"  # subfolder with our SeanetCodec, or "official:<folder>"
+    release_name: str | None = None  # the model's published name, e.g. "m2s-default"
+    release_version: str | None = None  # its version, moving with the package's
     format_version: int = 1
 
 
@@ -108,9 +110,10 @@ class Upmixer:
 
     # 1. check inputs -----------------------------------------------------------------------
     @staticmethod
-    def check_inputs(mono, sample_rate, width_db, num_steps, guidance_scale, bass_mono_hz, num_takes,
-                     temperature=None, num_draws=None, calibrate=None, band_level_anchor=None,
-                     level_spread=None, time_course=None, hold_band_widths=None) -> None:
+    def check_request(mono, sample_rate, *, width_db=None, bass_mono_hz=None, num_takes=1,
+                      settings: SamplerSettings | None = None) -> None:
+        """Raise ``ValueError`` (naming the argument and its range) for a request the upmixer cannot run;
+        a bad sampler setting raises :class:`~m2s_gen.sampler_settings.SettingError`."""
         if not isinstance(sample_rate, (int, np.integer)) or not 1_000 <= sample_rate <= 768_000:
             raise ValueError(f"sample_rate must be an integer in [1000, 768000] Hz, got {sample_rate!r}")
         if mono.ndim != 1:
@@ -121,33 +124,45 @@ class Upmixer:
             raise ValueError("mono contains NaN or infinite samples")
         if width_db is not None and not MIN_WIDTH_DB <= width_db <= MAX_WIDTH_DB:
             raise ValueError(f"width_db must be in [{MIN_WIDTH_DB}, {MAX_WIDTH_DB}] dB, got {width_db}")
-        if num_steps is not None and not 1 <= num_steps <= 1000:
-            raise ValueError(f"num_steps must be in [1, 1000], got {num_steps}")
-        if guidance_scale is not None and not 0 <= guidance_scale <= 20:
-            raise ValueError(f"guidance_scale must be in [0, 20], got {guidance_scale}")
-        if temperature is not None and not 0 <= temperature <= 2:
-            raise ValueError(f"temperature must be in [0, 2], got {temperature}")
         if bass_mono_hz is not None and not 0 <= bass_mono_hz <= 2_000:
             raise ValueError(f"bass_mono_hz must be in [0, 2000] Hz, got {bass_mono_hz}")
         if not 1 <= num_takes <= 64:
             raise ValueError(f"num_takes must be in [1, 64], got {num_takes}")
-        if num_draws is not None and (isinstance(num_draws, bool) or not isinstance(num_draws, (int, np.integer))
-                                      or not 1 <= num_draws <= 64):
-            raise ValueError(f"num_draws must be an integer in [1, 64], got {num_draws!r}")
-        if calibrate is not None and not isinstance(calibrate, (bool, np.bool_)):
-            raise ValueError(f"calibrate must be True or False, got {calibrate!r}")
-        if band_level_anchor is not None and (isinstance(band_level_anchor, bool) or not isinstance(
-                band_level_anchor, (int, float, np.number)) or not 0 <= band_level_anchor <= 1):
-            raise ValueError(f"band_level_anchor must be a number in [0, 1], got {band_level_anchor!r}")
-        if level_spread is not None and (isinstance(level_spread, bool) or not isinstance(
-                level_spread, (int, float, np.number)) or not 0 <= level_spread <= 2):
-            raise ValueError(f"level_spread must be a number in [0, 2], got {level_spread!r}")
-        if time_course is not None and (isinstance(time_course, bool) or not isinstance(
-                time_course, (int, float, np.number)) or not 0 <= time_course <= 2):
-            raise ValueError(f"time_course must be a number in [0, 2], got {time_course!r}")
-        if hold_band_widths is not None and (isinstance(hold_band_widths, bool) or not isinstance(
-                hold_band_widths, (int, float, np.number)) or not 0 <= hold_band_widths <= 1):
-            raise ValueError(f"hold_band_widths must be a number in [0, 1], got {hold_band_widths!r}")
+        if settings is not None:
+            settings.check()
+
+    @classmethod
+    def check_inputs(cls, mono, sample_rate, width_db, num_steps, guidance_scale, bass_mono_hz, num_takes,
+                     temperature=None, num_draws=None, calibrate=None, band_level_anchor=None,
+                     level_spread=None, time_course=None, hold_band_widths=None) -> None:
+        """The checks of :meth:`check_request`, with the sampler settings as separate arguments."""
+        settings = SamplerSettings(num_steps=num_steps, guidance_scale=guidance_scale, temperature=temperature,
+                                   num_draws=num_draws, calibrate=calibrate, band_level_anchor=band_level_anchor,
+                                   level_spread=level_spread, time_course=time_course,
+                                   hold_band_widths=hold_band_widths)
+        cls.check_request(mono, sample_rate, width_db=width_db, bass_mono_hz=bass_mono_hz, num_takes=num_takes,
+                          settings=settings)
+
+    def resolve_settings(self, preset: str | None = None, settings: SamplerSettings | None = None,
+                         targets: dict | None = None) -> SamplerSettings:
+        """Every sampler setting filled in: ``settings`` where given, else the ``preset``'s, else the model's
+        defaults. ``targets`` (the requested attributes) matter for the time course: a word that sets
+        the movement (static, ping-pong) turns the learned course off unless ``time_course`` is given."""
+        chosen = SamplerSettings.from_dict(presets.resolve(preset, self.config.presets)) if preset else None
+        requested = (settings or SamplerSettings()).over(chosen).check()
+        c = self.config
+        course = 0.0 if "movement_db" in (targets or {}) else c.default_time_course
+        defaults = SamplerSettings(num_steps=c.default_num_steps, guidance_scale=c.default_guidance_scale,
+                                   temperature=c.default_temperature, num_draws=c.default_num_draws,
+                                   calibrate=c.default_calibrate, band_level_anchor=c.band_level_anchor,
+                                   level_spread=c.default_level_spread, time_course=course,
+                                   hold_band_widths=c.hold_band_widths)
+        full = requested.over(defaults)
+        return SamplerSettings(num_steps=int(full.num_steps), guidance_scale=full.guidance_scale,
+                               temperature=full.temperature, num_draws=int(full.num_draws),
+                               calibrate=bool(full.calibrate), band_level_anchor=float(full.band_level_anchor),
+                               level_spread=float(full.level_spread), time_course=float(full.time_course),
+                               hold_band_widths=float(full.hold_band_widths))
 
     @staticmethod
     def _as_mono(audio) -> torch.Tensor:
@@ -224,7 +239,7 @@ class Upmixer:
                   for c, (s, e) in zip(cond.cpu(), group)]
         return features.track_context(torch.cat(frames, dim=-1))
 
-    # 4. render ------------------------------------------------------------------------------
+    # 7. finishing helpers ----------------------------------------------------------------------
     @staticmethod
     def _remove_bass(side: torch.Tensor, cutoff_hz: float) -> torch.Tensor:
         """High-pass the side at ``cutoff_hz`` (a half-octave raised-cosine ramp below it)."""
@@ -238,72 +253,48 @@ class Upmixer:
 
     @torch.inference_mode()
     def __call__(self, mono, sample_rate: int, *, prompt: str | None = None, width_db: float | None = None,
-                 bass_mono_hz: float | None = None, band_widths_db=None, num_steps: int | None = None,
-                 guidance_scale: float | None = None, temperature: float | None = None, seed: int | None = None,
-                 num_takes: int = 1, num_draws: int | None = None, calibrate: bool | None = None,
-                 band_level_anchor: float | None = None, level_spread: float | None = None,
-                 time_course: float | None = None, hold_band_widths: float | None = None, preset: str | None = None,
-                 progress: bool = False) -> torch.Tensor:
+                 bass_mono_hz: float | None = None, band_widths_db=None, seed: int | None = None,
+                 num_takes: int = 1, preset: str | None = None, settings: SamplerSettings | None = None,
+                 progress: bool = False, **sampler_kwargs) -> torch.Tensor:
         """Upmix ``mono`` ``[T]`` at ``sample_rate`` Hz -> stereo ``[2, T]`` float32 (``[num_takes, 2, T]``
         when ``num_takes > 1``), with ``(L + R) / 2 == mono``.
 
+        mono: ``[T]`` (``[2, T]`` or ``[T, 2]`` stereo is folded to mono, with a warning), numpy or torch.
         prompt: style words (:data:`m2s_gen.prompts.VOCABULARY`), e.g. ``"wide, mono bass"``.
-        width_db: target broadband side-to-mid energy ratio in dB (real music: about -15 to -3).
-        bass_mono_hz: remove the side below this frequency. seed: same seed, same output.
-        temperature: 0..2, how far a take may stray from the most typical image (default: the model's).
+        width_db: broadband side-to-mid energy ratio of the output in dB (real music: about -15 to -3).
+        bass_mono_hz: no side below this frequency.
         band_widths_db: ``[(low_hz, high_hz, width_db), ...]``: the side-to-mid ratio of those bands.
-        num_draws: diffusion draws averaged into each take (default: the model's); 1 gives a single
-            draw, the most varied image, more give the middle of what the model finds plausible.
-        calibrate: apply the model's per-band calibration of ratio and coherence (default: the model's).
-        band_level_anchor: 0..1, how far each band's level is moved to the typical width of that band
-            in the training music (default: the model's; 0: the model's own band levels).
-        level_spread: 0..2, with a width head: each take's band levels are drawn around the head's
-            prediction with this many times the spread of its errors on unseen productions (0: the
-            prediction itself, the most faithful; 1: as varied over recordings as real stereo).
-        time_course: 0..2, with fitted time-course weights: how far the width's movement within each
-            band follows the one predicted from the mid's envelope (:mod:`m2s_gen.time_course`; 0: the
-            sampled movement only, 1: the fitted blend). Band levels are not changed by it.
-        hold_band_widths: 0..1, how far the renderer brings each band's width over a segment back to
-            the image's when the ratios' movement at its 10 ms frames changes it (1: exactly the
-            anchored width, closest in width; 0: as interpolated, a little closer on side log-mel).
-        preset: named sampler settings (:mod:`m2s_gen.presets`, e.g. ``"faithful"``, ``"natural"``); the
-            keywords above, when given, override it.
+        seed: same seed, same output; other seeds give other plausible images.
+        num_takes: that many different images of the same input, ``[num_takes, 2, T]``.
+        preset: named sampler settings (:mod:`m2s_gen.presets`: ``"faithful"``, ``"natural"``, or one
+            saved with the model).
+        settings: a :class:`~m2s_gen.SamplerSettings`; its fields win over the preset's, and both over
+            the model's defaults.
+        progress: show a progress bar over the segments.
+
+        The sampler settings may also be given one by one as keywords (``num_steps=8``), as in earlier
+        versions; that form is deprecated.
         """
-        # 1. check inputs (a preset fills the sampler settings that were not given)
+        # 1. check inputs: the request, then the sampler settings (preset, settings=, model defaults)
         mono = self._as_mono(mono)
-        chosen = presets.resolve(preset, self.config.presets) if preset is not None else {}
-        num_draws = chosen.get("num_draws") if num_draws is None else num_draws
-        temperature = chosen.get("temperature") if temperature is None else temperature
-        calibrate = chosen.get("calibrate") if calibrate is None else calibrate
-        band_level_anchor = chosen.get("band_level_anchor") if band_level_anchor is None else band_level_anchor
-        level_spread = chosen.get("level_spread") if level_spread is None else level_spread
-        time_course = chosen.get("time_course") if time_course is None else time_course
-        hold = chosen.get("hold_band_widths") if hold_band_widths is None else hold_band_widths
-        self.check_inputs(mono, sample_rate, width_db, num_steps, guidance_scale, bass_mono_hz, num_takes, temperature,
-                          num_draws, calibrate, band_level_anchor, level_spread, time_course, hold)
-        hold = self.config.hold_band_widths if hold is None else float(hold)
-        num_draws = num_draws or self.config.default_num_draws
-        temperature = self.config.default_temperature if temperature is None else temperature
-        calibrate = self.config.default_calibrate if calibrate is None else bool(calibrate)
-        anchor = self.config.band_level_anchor if band_level_anchor is None else float(band_level_anchor)
-        spread = self.config.default_level_spread if level_spread is None else float(level_spread)
-        num_steps = num_steps or self.config.default_num_steps
-        guidance_scale = self.config.default_guidance_scale if guidance_scale is None else guidance_scale
-        attrs, mask = self._attribute_condition(prompt, width_db)
+        settings = self._with_legacy_settings(settings, sampler_kwargs)
+        self.check_request(mono, sample_rate, width_db=width_db, bass_mono_hz=bass_mono_hz, num_takes=num_takes,
+                           settings=settings)
+        targets = self._attribute_targets(prompt, width_db)
+        sampler = self.resolve_settings(preset, settings, targets)
         band_widths_db = self._check_band_widths(band_widths_db)
         if seed is None:
             seed = int(torch.randint(0, 2**31 - 1, (1,)))
-        # 2. resample to the model rate
+        # 2. conditioning on the requested attributes; the mono at the model rate
+        attrs, mask = self._attribute_condition(prompt, width_db)
         mid = resample(mono, int(sample_rate), spatial.MODEL_SAMPLE_RATE)
-        targets = self._attribute_targets(prompt, width_db)
-        course = self._time_course_scale(targets, time_course)
-        takes = [self._side_at_model_rate(mid, attrs, mask, num_steps, guidance_scale, seed + 7919 * k, progress,
-                                          band_widths_db, temperature, targets, num_draws, calibrate, anchor, spread,
-                                          course, hold)
+        # 3-6. per take: codec conditioning, sampling, image stages, rendering (_side_at_model_rate)
+        takes = [self._side_at_model_rate(mid, attrs, mask, sampler, seed + 7919 * k, targets, band_widths_db,
+                                          progress)
                  for k in range(num_takes)]
         outputs = []
         for side in takes:
-            # 6. post-process: bass, back to the input rate, width target (measured at the input's
+            # 7. finishing: mono bass, back to the input rate, width target (measured at the input's
             # rate, whose band limit the side now shares), peak safety, L/R
             if bass_mono_hz:
                 side = self._remove_bass(side, bass_mono_hz)
@@ -314,6 +305,21 @@ class Upmixer:
             side = limit_side(mono, side)
             outputs.append(torch.stack([mono + side, mono - side]))
         return outputs[0] if num_takes == 1 else torch.stack(outputs)
+
+    @staticmethod
+    def _with_legacy_settings(settings: SamplerSettings | None, sampler_kwargs: dict) -> SamplerSettings | None:
+        """``settings`` with the sampler settings given as separate keywords (the deprecated form) over it."""
+        if not sampler_kwargs:
+            return settings
+        unknown = sorted(set(sampler_kwargs) - set(SAMPLER_FIELDS))
+        if unknown:
+            raise TypeError(f"Upmixer() got an unexpected keyword argument {unknown[0]!r}")
+        given = {k: v for k, v in sampler_kwargs.items() if v is not None}
+        if given:
+            names = ", ".join(f"{k}=" for k in given)
+            warnings.warn(f"{names} as keywords of the call is deprecated; pass settings=SamplerSettings("
+                          f"{', '.join(f'{k}=...' for k in given)})", FutureWarning, stacklevel=4)
+        return SamplerSettings(**given).over(settings)
 
     def _time_course_scale(self, targets: dict, time_course: float | None) -> float:
         """The time course's scale: ``time_course`` if given, else 0 when a word sets the movement
@@ -343,17 +349,18 @@ class Upmixer:
             out.append((low, high, width))
         return out
 
-    def _side_at_model_rate(self, mid, attrs, mask, num_steps, guidance_scale, seed, progress,
-                            band_widths_db=(), temperature=1.0, targets=None, num_draws=1, calibrate=True,
-                            anchor=0.0, level_spread=0.0, time_course=0.0, hold=0.0) -> torch.Tensor:
-        """Side ``[T]`` for ``mid`` ``[T]`` at the model rate, segment by segment."""
+    def _side_at_model_rate(self, mid: torch.Tensor, attrs: torch.Tensor, mask: torch.Tensor,
+                            sampler: SamplerSettings, seed: int, targets: dict, band_widths_db=(),
+                            progress: bool = False) -> torch.Tensor:
+        """Side ``[T]`` for ``mid`` ``[T]`` at the model rate, segment by segment, with the resolved
+        ``sampler`` settings (:meth:`resolve_settings`)."""
         seg_len = self.config.segment_frames * spatial.PARAM_HOP
         overlap = self.config.overlap_frames * spatial.PARAM_HOP
         windows = plan_segments(mid.shape[-1], seg_len, overlap)
         generator = torch.Generator().manual_seed(seed)
-        level_offset = self._level_offset(seed, level_spread, mid)  # one draw of the band levels per take
+        level_offset = self._level_offset(seed, sampler.level_spread, mid)  # one draw of the band levels per take
         weights = self.config.time_course_weights
-        retime = (weights, time_course) if time_course > 0 and weights is not None else None
+        retime = (weights, sampler.time_course) if sampler.time_course > 0 and weights is not None else None
         diffuse = bool(targets) and targets.get("coherence", 1.0) <= DIFFUSE_COHERENCE
         subbands = 1 if diffuse else spatial.ENVELOPE_SUBBANDS
         sides = []
@@ -380,12 +387,13 @@ class Upmixer:
             segs = segments(k)
             cond = conds[k] if conds is not None else conditioning(k)
             # 4. diffusion sampling of the spatial latent: num_draws per segment, in one batch
-            draws = self._sample(cond.repeat_interleave(num_draws, 0), attrs, mask, num_steps, guidance_scale,
-                                 generator, temperature, context)
-            # 5. one calibrated image per segment, then render the side on the input's own spectrum
-            params = self._images(draws, cond, targets, band_widths_db, calibrate, anchor, level_offset)
+            draws = self._sample(cond.repeat_interleave(sampler.num_draws, 0), attrs, mask, sampler.num_steps,
+                                 sampler.guidance_scale, generator, sampler.temperature, context)
+            # 5. one image per segment (m2s_gen.image_stages), 6. the side rendered on the input's own spectrum
+            params = self._images(draws, cond, targets, band_widths_db, sampler.calibrate, sampler.band_level_anchor,
+                                  level_offset)
             for (s, e), seg, p in zip(group, segs, params):
-                sides.append(spatial.render_side(seg, p, seed=seed, time_course=retime, hold=hold,
+                sides.append(spatial.render_side(seg, p, seed=seed, time_course=retime, hold=sampler.hold_band_widths,
                                                  envelope_subbands=subbands)[: e - s])
             bar.update(len(group))
         bar.close()
@@ -394,28 +402,12 @@ class Upmixer:
     def _images(self, draws: torch.Tensor, cond: torch.Tensor, targets=None, band_widths_db=(), calibrate=True,
                 anchor=0.0, level_offset=None) -> torch.Tensor:
         """Spatial images ``[S, 3B, N]`` of ``S`` segments from their draws ``[S * K, 3B, N]`` (``K`` per
-        segment, consecutive) and conditioning ``cond`` ``[S, C, N]``: consensus of the draws, the model's
-        calibration (if ``calibrate``) and band-level anchoring (weight ``anchor``, 0..1), smoothing, then
-        the requested attributes and band widths met exactly. ``level_offset`` ``[B]`` dB (or None) shifts
-        the anchoring target (a draw of the band levels, :meth:`_level_offset`)."""
-        mid_db = cond[:, -spatial.NUM_BANDS:].cpu() * features.MID_DB_SCALE + features.MID_DB_CENTRE
-        draws = draws.reshape(cond.shape[0], -1, *draws.shape[1:])
-        params = torch.stack([posterior.consensus(d, db) for d, db in zip(draws, mid_db)])
-        if calibrate:
-            params = posterior.apply_calibration(params, self.config.ratio_offset_db, self.config.coherence_scale)
-        profile = self._anchor_profile(cond, mid_db) if anchor > 0 else None
-        if profile is not None and level_offset is not None:
-            profile = (profile.double() + level_offset.double()).clamp(spatial.RATIO_FLOOR_DB, spatial.RATIO_CEIL_DB)
-        if profile is not None:
-            params = posterior.anchor_band_levels(params, mid_db, profile, anchor)
-        if self.config.side_level_offset_db:  # every ratio shifted: chosen on training clips (training.fit_side_level)
-            params = posterior.apply_calibration(params, [self.config.side_level_offset_db] * spatial.NUM_BANDS, None)
-        params = smooth_params(params, mid_db, self.config.param_smooth_frames)
-        if targets:  # meet the requested attributes exactly (guidance only leans towards them)
-            params = torch.stack([steering.meet_attributes(p, db, targets) for p, db in zip(params, mid_db)])
-        if band_widths_db:
-            params = torch.stack([spatial.set_band_widths(p, db, band_widths_db) for p, db in zip(params, mid_db)])
-        return params
+        segment, consecutive) and conditioning ``cond`` ``[S, C, N]``, through the stages of
+        :mod:`m2s_gen.image_stages`. ``level_offset`` ``[B]`` dB (or None) shifts the anchoring target."""
+        inputs = image_stages.ImageInputs(cond=cond, config=self.config, width_head=self.width_head,
+                                          targets=dict(targets or {}), band_widths_db=tuple(band_widths_db or ()),
+                                          calibrate=bool(calibrate), anchor=float(anchor), level_offset_db=level_offset)
+        return image_stages.build_images(draws, inputs)
 
     def _level_offset(self, seed: int, spread: float, mid: torch.Tensor) -> torch.Tensor | None:
         """One take's draw of band-level offsets ``[B]`` dB around the width head's prediction, or
@@ -427,17 +419,6 @@ class Upmixer:
         level_db = 10.0 * math.log10(float(mid.double().pow(2).mean()) + 1e-20)
         fingerprint = int(mid.shape[-1]) * 1_000_003 + int(round(level_db * 10.0))
         return self.width_head.draw_offsets_db((int(seed) * 7_919 + fingerprint) % (2**62), spread)
-
-    def _anchor_profile(self, cond: torch.Tensor, mid_db: torch.Tensor) -> torch.Tensor | None:
-        """Each segment's band-level target ``[S, B]`` dB: the width head's prediction from the music
-        when the model has one (and ``anchor_to_width_head``), else the calibrated training profile,
-        else None (no anchoring)."""
-        if self.width_head is not None and self.config.anchor_to_width_head:
-            return self.width_head.profile_db(cond.detach().cpu().float())
-        if self.config.band_level_profile_db is not None:
-            return level_profile.profile_db(mid_db, self.config.band_level_profile_db,
-                                            self.config.band_level_flux_slope_db)
-        return None
 
     def upmix_file(self, in_path: str | Path, out_path: str | Path, **kwargs) -> Path:
         """Upmix an audio file (any format soundfile reads) to WAV/FLAC at the input's sample rate.

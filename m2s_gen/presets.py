@@ -13,10 +13,12 @@ always wins over it.
 """
 from __future__ import annotations
 
-#: The settings a preset may hold, with the type and range each accepts.
-PRESET_KEYS = {"num_draws": (int, 1, 64), "temperature": (float, 0.0, 2.0), "calibrate": (bool, None, None),
-               "band_level_anchor": (float, 0.0, 1.0), "level_spread": (float, 0.0, 2.0),
-               "time_course": (float, 0.0, 2.0), "hold_band_widths": (float, 0.0, 1.0)}
+from .sampler_settings import SettingError, check_value, limits
+
+#: The settings a preset may hold (the sampler settings but steps and guidance), with the type and
+#: range each accepts (from :class:`m2s_gen.SamplerSettings`).
+PRESET_KEYS = {name: limits(name) for name in ("num_draws", "temperature", "calibrate", "band_level_anchor",
+                                               "level_spread", "time_course", "hold_band_widths")}
 MAX_PRESETS = 8
 MAX_NAME_CHARS = 32
 
@@ -37,16 +39,10 @@ def check_preset(name: str, settings: dict) -> None:
     for key, value in settings.items():
         if key not in PRESET_KEYS:
             raise ValueError(f"preset {name!r}: unknown setting {key!r}; allowed: {', '.join(PRESET_KEYS)}")
-        kind, low, high = PRESET_KEYS[key]
-        if kind is bool:
-            ok = isinstance(value, bool)
-        elif kind is int:
-            ok = isinstance(value, int) and not isinstance(value, bool) and low <= value <= high
-        else:
-            ok = isinstance(value, (int, float)) and not isinstance(value, bool) and low <= value <= high
-        if not ok:
-            allowed = "true or false" if kind is bool else f"{kind.__name__} in [{low}, {high}]"
-            raise ValueError(f"preset {name!r}: {key} must be {allowed}, got {value!r}")
+        try:
+            check_value(key, value)
+        except SettingError as err:
+            raise ValueError(f"preset {name!r}: {err}") from None
 
 
 def check_presets(presets: dict) -> None:

@@ -4,26 +4,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._spectral import DB_FLOOR, band_energies, mid_side, octave_bands, power_db
+from m2s_gen.analysis import WIDTH_ERROR_FLOOR_DB, band_side_to_mid_db  # noqa: F401 (re-exported)
 
-#: S/M values below this are clipped before taking errors, so that a mono output (S/M = -inf)
-#: scores a large but finite error (same floor as the side log-mel metric).
-WIDTH_ERROR_FLOOR_DB = -40.0
-
-
-def band_side_to_mid_db(stereo: np.ndarray, sample_rate: int) -> tuple[np.ndarray, np.ndarray]:
-    """Per-octave-band S/M in dB: (centres_hz `[B]`, width_db `[B]`).
-
-        width_db[b] = 10 * log10( sum_{f in b} |S(f)|^2 / sum_{f in b} |M(f)|^2 ),
-        S = (L - R) / 2, M = (L + R) / 2, one FFT over the whole clip.
-
-    Pure mono gives -200 (the floor standing for -inf). Informational (no better direction).
-    """
-    mid, side = mid_side(stereo)
-    bands = octave_bands(sample_rate)
-    energies = band_energies(np.stack([mid, side]), sample_rate, bands)
-    centres = np.array([centre for centre, _, _ in bands])
-    return centres, power_db(energies[1], energies[0], floor_db=DB_FLOOR)
+from ._spectral import band_energies, mid_side, octave_bands, power_db
 
 
 def side_to_mid_db(stereo: np.ndarray, sample_rate: int | None = None, low_hz: float = 0.0, high_hz: float | None = None) -> float:

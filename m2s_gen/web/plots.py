@@ -1,4 +1,4 @@
-"""The page's three plots, drawn by the evaluation report's own plotting and metrics code:
+"""The page's three plots, drawn with the same analysis and plotting code as the evaluation report:
 goniometer, width per octave against the input's (or the original's), L/R correlation over time."""
 from __future__ import annotations
 
@@ -6,9 +6,8 @@ from pathlib import Path
 
 import numpy as np
 
-from evaluation.metrics.phase_correlation import CORRELATION_FRAME_MS, phase_correlation_series
-from evaluation.metrics.width import WIDTH_ERROR_FLOOR_DB, band_side_to_mid_db
-from evaluation.plots import plot_band_widths, plot_phase_correlation, plot_vectorscope
+from ..analysis import CORRELATION_FRAME_MS, WIDTH_ERROR_FLOOR_DB, band_side_to_mid_db, phase_correlation_series
+from ..plots import plot_band_widths, plot_phase_correlation, plot_vectorscope
 
 PLOT_FILES = {"goniometer": "goniometer.png", "band_widths": "width_per_band.png", "correlation": "correlation.png"}
 
