@@ -145,6 +145,10 @@ def _upmixer_config(path: Path) -> UpmixerConfig:
             raise ModelLoadError(f"{path}: {err}") from None
     if not isinstance(config.codec, str):
         raise ModelLoadError(f"{path}: codec must be a string, got {config.codec!r}")
+    for key in ("release_name", "release_version"):
+        value = getattr(config, key)
+        if value is not None and not (isinstance(value, str) and 0 < len(value) <= 64):
+            raise ModelLoadError(f"{path}: {key} must be null or a string of 1 to 64 characters, got {value!r}")
     if config.attribute_names != list(attributes.ATTRIBUTE_NAMES):
         raise ModelLoadError(f"{path}: attribute_names must be {list(attributes.ATTRIBUTE_NAMES)}")
     for key, (low, high) in _CALIBRATION_LIMITS.items():
