@@ -60,7 +60,7 @@ def train_codec(cfg: TrainConfig, output_dir: Path, accelerator) -> Path:
         with accelerator.accumulate(model):
             pred = model(batch)
             if step < cfg.codec.waveform_warmup_steps:
-                # the waveform first: spectral terms alone never line the phase up (training/RESULTS.md)
+                # the waveform first: spectral terms alone never line the phase up (docs/research-log.md)
                 loss = CodecLoss.negative_snr_db(pred, batch)
                 with torch.no_grad():
                     _, parts = loss_fn(pred.detach(), batch)
