@@ -1,4 +1,4 @@
-"""Stage 1: train the stereo SEANet codec (our own EnCodec-architecture weights)."""
+"""Training, first step: the stereo SEANet codec (our own EnCodec-architecture weights)."""
 from __future__ import annotations
 
 import json

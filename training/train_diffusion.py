@@ -1,4 +1,4 @@
-"""Stage 3: train the spatial denoiser on precomputed pairs (accelerate: DDP, bf16, accumulation, EMA)."""
+"""Training, third step: the spatial denoiser on precomputed pairs (accelerate: DDP, bf16, accumulation, EMA)."""
 from __future__ import annotations
 
 import json
