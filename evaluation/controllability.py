@@ -1,4 +1,4 @@
-"""Controllability (issue 5): does the model do what its controls ask?
+"""Controllability: does the model do what its controls ask?
 
 - width: requested broadband S/M (`width_db=`) against the S/M measured on the output;
 - prompts: for each word of `m2s_gen.prompts.VOCABULARY`, the measured broadband, low-band

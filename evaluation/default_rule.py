@@ -1,6 +1,6 @@
 """The rule that picks the sampler's default (and the two presets) from the trade-off measurements.
 
-Rule (README, "Choosing the default"):
+Rule (docs/evaluation.md, "The trade-off and the default settings"):
 
 1. *faithful* is the setting with the lowest mean side log-mel distance over the clips;
 2. a setting is *as faithful* when its per-clip excess over *faithful* (paired on the same clips)

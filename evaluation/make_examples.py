@@ -23,7 +23,7 @@ from m2s_gen import Upmixer  # noqa: E402
 from m2s_gen.baselines import BASELINES  # noqa: E402
 
 def licence_of(package: str) -> str:
-    """The music licence of a Debian package of DATA.md (its rule), with where it came from."""
+    """The music licence of a Debian package of the data list (its rule, docs/training.md), with where it came from."""
     from training.data.package_rules import PACKAGE_RULES
 
     rule = PACKAGE_RULES.get(package)

@@ -10,7 +10,7 @@ import numpy as np
 
 from .systems import is_model
 
-#: The distances of the model issue's bar, with the digits they are shown with.
+#: The three headline distances, with the digits they are shown with.
 DISTANCES = (("side_mel", "side log-mel", 3), ("width_error_db", "width dB", 2), ("icc_error", "ICC", 3))
 
 

@@ -55,7 +55,7 @@ def get_parser() -> argparse.ArgumentParser:
     parser.add_argument("--model", default=None, help="model folder for the `model` system (default: the package's)")
     parser.add_argument("--device", default=None, help="torch device of the model, e.g. cuda (default: the Upmixer's)")
     parser.add_argument("--split", default=None, help="dataset split (default: validation)")
-    parser.add_argument("--controllability", action="store_true", help="also measure width and prompt control (issue 5)")
+    parser.add_argument("--controllability", action="store_true", help="also measure width and prompt control")
     parser.add_argument("--controllability-systems", default=None,
                         help="systems whose controls are measured (default: the model systems)")
     parser.add_argument("--controllability-clips", type=int, default=8, help="clips used for controllability")

@@ -92,7 +92,7 @@ OTHER_FAITHFULNESS = ("width_error_db", "icc_error")
 
 def get_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="m2s tradeoff", description="Faithfulness against realism over the "
-                                     "sampler's settings; picks the default by the README's rule.")
+                                     "sampler's settings; picks the default by the rule of docs/evaluation.md.")
     parser.add_argument("--data", required=True, help="a prepared dataset dir or a folder of stereo audio files")
     parser.add_argument("--model", default=None, help="model folder (default: the bundled model)")
     parser.add_argument("--out", default="evaluation/reports/tradeoff", help="report directory (created)")

@@ -1,7 +1,7 @@
 """How each band of the mid moves over a window: the width head's features.
 
 A window's width per band is better told by how its mid *moves* than by its average spectrum alone
-(training/RESULTS.md, stage 8): sustained, smoothly changing bands (pads, strings, reverberant mixes)
+(docs/research-log.md, "a width head that listens to how the music moves"): sustained, smoothly changing bands (pads, strings, reverberant mixes)
 go with wide images, jumpy ones (dry drums, chiptune) with narrow ones. From the mid's normalised
 band energies ``[B, N]`` (the conditioning's last rows, one column per 40 ms parameter frame; see
 :func:`m2s_gen.features.mono_conditioning`), over the window's audible frames (as
@@ -16,7 +16,7 @@ Concatenated in that order: ``[5B]``.
 
 A band's width is told best by the dynamics of the bands around it (:func:`local_mask`): a head that
 reads every band for every band couples the widths of distant octaves through the music's overall
-character, which real mixes do not (training/RESULTS.md, stage 9).
+character, which real mixes do not (docs/research-log.md, "a width head that listens locally").
 """
 from __future__ import annotations
 

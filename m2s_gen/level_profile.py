@@ -3,7 +3,7 @@
 The width of real music below ~180 Hz is bimodal: a mono low end or a wide one. Of simple measures of
 the mono, one told them apart on the training packages and on the unseen validation packages alike:
 how much the bass level moves from frame to frame. Punchy, rhythmic bass goes with a narrow low end,
-sustained bass with a wide one (training/RESULTS.md). :func:`profile_db` is the anchoring profile of
+sustained bass with a wide one (docs/research-log.md). :func:`profile_db` is the anchoring profile of
 :func:`m2s_gen.posterior.anchor_band_levels`: an intercept per band plus a slope times that movement,
 both fitted by ``training.calibrate`` on the training packages.
 """

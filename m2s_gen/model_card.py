@@ -4,6 +4,17 @@ from __future__ import annotations
 from . import spatial
 
 
+#: What the evaluation tables measure, in a user's words (docs/evaluation.md has the formulas).
+EVALUATION_INTRO = (
+    "Real stereo clips the model never trained on are folded to mono, upmixed, and compared with the "
+    "original stereo. Faithfulness (side log-mel distance, per-octave width and ICC errors, and the rest "
+    "of the distances) is how close each output is to its own original; realism (Fréchet distance to "
+    "real stereo, and how often a classifier tells an output from an original segment: 0.5 means never) "
+    "is how much the outputs as a whole look like real stereo. Lower is better for both. The DSP "
+    "baselines are fixed stereoizers (delays and decorrelators); `model@natural` is the `natural` "
+    "preset. Formulas: docs/evaluation.md of the project.\n")
+
+
 def _presets_line(presets: dict | None) -> str:
     """" Presets (`preset=`): name: settings; ..." or "" without presets saved in the model."""
     if not presets:
@@ -27,8 +38,13 @@ def render_model_card(upmixer, training: dict | None = None, metrics_markdown: s
     codec_line = (f"SEANet (EnCodec architecture), {codec.n_filters} filters, ratios {list(codec.ratios)}, "
                   f"{codec.latent_dim}-dim continuous latents at {codec.sample_rate / upmixer.codec.hop_length:g} Hz"
                   if codec is not None else "Meta's encodec_48khz")
+    name = getattr(upmixer.config, "release_name", None)
+    version = getattr(upmixer.config, "release_version", None)
+    title = f"{name} {version}".strip() if name else "m2s-gen upmixer"
     lines = [
-        "# m2s-gen upmixer model card", "",
+        f"# {title} model card", "",
+        *([f"Release: `{name}`" + (f", version {version}" if version else "") + " (the m2s-gen package's "
+           "bundled mono-to-stereo model).", ""] if name else []),
         "## Intended use",
         "Turning mono music (old records, demos, home recordings) into stereo. The output's fold-down "
         "(L+R)/2 equals the input exactly; the model only decides the side signal. Not intended for speech "
@@ -81,6 +97,7 @@ def render_model_card(upmixer, training: dict | None = None, metrics_markdown: s
         "## Training compute",
         training.get("compute", "(not recorded)"), "",
         "## Evaluation",
+        EVALUATION_INTRO if metrics_markdown else "",
         metrics_markdown or "(no evaluation recorded with this copy; see the project's evaluation/reports/)", "",
         "## Limitations",
         "- Trained on game soundtracks (orchestral, cinematic, electronic, rock, ambient, chiptune); other "
@@ -91,7 +108,7 @@ def render_model_card(upmixer, training: dict | None = None, metrics_markdown: s
         "generated parameters (width, low/high-band width, coherence, movement); the coherence measured on "
         "the output is close to, not exactly, the word's target.",
         "- How far it is ahead of the DSP baselines, on which measures, and where it is not: see the "
-        "Evaluation tables and the project's README (Results). On productions in no package of its data "
+        "Evaluation tables and the project's docs/results.md. On productions in no package of its data "
         "list (the held-out table, when given) the lead is smaller than on the validation packages, and the "
         "narrowest and the widest productions get an image closer to the typical one than to their own. "
         "The 95% intervals beside each improvement resample whole productions: where one reaches below 0, "

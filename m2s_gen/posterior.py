@@ -13,7 +13,7 @@ packages by :mod:`training.calibrate` and saved in ``upmixer_config.json``.
 :func:`anchor_band_levels` finally moves each band's level over the segment towards a fixed
 profile (the typical width of each band in the training music), keeping the model's course over
 time and its coherence: on packages it never saw, the model's per-recording band levels turned out
-to carry no information about the real ones (training/RESULTS.md), while how the side moves and
+to carry no information about the real ones (docs/research-log.md), while how the side moves and
 which part of it is panned still comes from the model.
 """
 from __future__ import annotations

@@ -4,7 +4,7 @@ A distance to the one original stereo (side log-mel, width and ICC errors) rewar
 the posterior: many draws averaged, calibrated, each band's level anchored to the typical one. The
 distribution of real stereo images is better matched by single draws left free (Fréchet distance,
 real-vs-upmix classifier; `evaluation/realism.py`). ``python -m evaluation.tradeoff`` measures
-every setting on both axes and picks the default by the rule written in the README; it also writes
+every setting on both axes and picks the default by the rule written in docs/evaluation.md; it also writes
 the two ends into the model's ``upmixer_config.json`` (``presets``), which take precedence over the
 built-in values below for that model.
 

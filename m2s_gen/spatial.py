@@ -161,7 +161,7 @@ def _decorrelated_spectrum(mid: torch.Tensor, m_spec: torch.Tensor, seed: int, n
 
     The filter's magnitude response is noise-like: a copy scaled per model band keeps its peaks and
     notches inside the band (about 5 dB off the mid's envelope per quarter band, against 2.5 dB
-    matched there), which the side's log-mel spectrum shows as error (training/RESULTS.md, stage 10)."""
+    matched there), which the side's log-mel spectrum shows as error (docs/research-log.md, "a decorrelated side that keeps the mid's envelope")."""
     h = decorrelation_filter(seed).to(mid)
     n_fft = 1 << (mid.shape[-1] + h.numel() - 1).bit_length()
     wet = torch.fft.irfft(torch.fft.rfft(mid, n_fft) * torch.fft.rfft(h, n_fft), n_fft)[..., : mid.shape[-1]]

@@ -5,7 +5,7 @@ from frame to frame, and a good part of that movement follows the mid itself. Re
 doubled parts make the side a slower, smeared copy of the music, so the side is relatively weak on
 an attack (the mid jumps above its recent level) and relatively strong in the decay after it.
 Measured on the validation clips, the mid's envelope explains about a third of the frame-to-frame
-variance of the side-to-mid ratio in mel bands (training/RESULTS.md, session 7), more than the
+variance of the side-to-mid ratio in mel bands (docs/research-log.md, "the width's time course"), more than the
 diffusion model's consensus of draws reproduces.
 
 The predictor is linear per band ``b`` over the frames ``n`` of a segment (the renderer's STFT

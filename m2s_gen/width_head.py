@@ -1,7 +1,7 @@
 """The width head: each band's width over a window, predicted from what the window sounds like.
 
 A diffusion draw is one sample of the posterior: even a perfect sampler's width correlates with the
-real one only as much as the square of what the conditioning can tell (training/RESULTS.md). The
+real one only as much as the square of what the conditioning can tell (docs/results.md). The
 head is the other half: a ridge regression from the window's conditioning summary
 (:func:`m2s_gen.features.track_context`: mean and spread of codec latents and mid band energies over
 its audible frames) to the energy-weighted side-to-mid ratio of each band, in dB, fitted on the
@@ -16,7 +16,7 @@ the band levels over recordings as much as real ones spread, which the realism m
 
 What the head reads, ``features`` (kept in the file's metadata): ``"summary"`` (F = 2 x conditioning
 channels, the first heads) or ``"band_dynamics"`` (:mod:`m2s_gen.band_dynamics`, F = 5 x bands: level,
-spread and movement of each band of the mid; better on unseen productions, training/RESULTS.md).
+spread and movement of each band of the mid; better on unseen productions, docs/research-log.md).
 
 Stored as ``width_head.safetensors`` in the model folder: ``weight`` ``[B, F]``, ``bias`` ``[B]``,
 ``feature_mean`` and ``feature_scale`` ``[F]``, optionally ``residual_tril`` ``[B, B]`` (heads

@@ -42,6 +42,23 @@ def test_summary_table(tmp_path):
         bundle.summary_table(report)
 
 
+def test_card_command_leaves_out_the_scratch_model_folder():
+    command = "`python -m evaluation.run --data d --model scratch/m --systems model --out r --quiet`"
+    assert bundle.card_command(command) == "`python -m evaluation.run --data d --systems model --out r`"
+    assert bundle.card_command("python -m evaluation.run --data d") == "python -m evaluation.run --data d"
+
+
+def test_card_names_the_release(tiny_model_dir):
+    from m2s_gen.model_card import render_model_card
+
+    up = Upmixer.from_pretrained(tiny_model_dir)
+    assert render_model_card(up).startswith("# m2s-gen upmixer model card")  # a model with no release
+    up.config.release_name, up.config.release_version = "m2s-default", "0.2.0"
+    card = render_model_card(up, metrics_markdown="| model | 0.4 |")
+    assert card.startswith("# m2s-default 0.2.0 model card") and "version 0.2.0" in card
+    assert "Faithfulness" in card  # the tables come with what they measure
+
+
 def test_bundle_round_trip(tiny_model_dir, tmp_path):
     report = tmp_path / "report.md"
     report.write_text(REPORT)
@@ -76,7 +93,7 @@ def test_the_bundled_model_loads_offline_and_is_calibrated(monkeypatch):
     assert len(up.config.ratio_offset_db) == spatial.NUM_BANDS == len(up.config.coherence_scale)
     # the new codec (150 Hz, 64-dim) and the width head that band-level anchoring moves each band to
     assert up.codec.config.latent_dim == 64 and up.config.band_level_anchor == 1.0
-    # the head reads the band dynamics of the mid (session 8), not the conditioning summary
+    # the head reads the band dynamics of the mid, not the conditioning summary
     assert up.width_head is not None and up.width_head.features == "band_dynamics"
     assert up.width_head.num_features == band_dynamics.NUM_FEATURES
     # calibration is stored but off by default: the trade-off found it no longer helps
@@ -86,8 +103,8 @@ def test_the_bundled_model_loads_offline_and_is_calibrated(monkeypatch):
     # the width's time course within a segment, fitted on training clips, on by default (not in natural)
     assert up.config.time_course_weights is not None and up.config.default_time_course == 1.0
     assert up.config.presets["natural"]["time_course"] == 0.0
-    # each band's width is read from its neighbourhood of bands (session 9), and the side level
-    # chosen on training clips shifts every ratio (+1.5 dB, refitted for the session-10 renderer)
+    # each band's width is read from its neighbourhood of bands, and the side level chosen on
+    # training clips shifts every ratio (+1.5 dB, fitted for the quarter-band renderer)
     assert up.width_head.band_reach() == 10 and up.config.side_level_offset_db == 1.5
     rng = np.random.default_rng(0)
     mono = torch.from_numpy((0.1 * rng.standard_normal(22_050)).astype(np.float32))

@@ -1,4 +1,4 @@
-"""The data rules of DATA.md: the 31 packages and the fixed split, audio found by magic bytes
+"""The data rules of docs/training.md: the 31 packages and the fixed split, audio found by magic bytes
 (Ogg files without an extension, members of .pk3 zip archives), excluded stems, and tracks with one
 channel polarity-inverted dropped."""
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""The held-out productions (training.data.unseen_packages): disjoint from DATA.md, all in the
+"""The held-out productions (training.data.unseen_packages): disjoint from the training list, all in the
 validation split, their music found where the rules say, and never allowed into a training split."""
 from __future__ import annotations
 
@@ -37,7 +37,7 @@ def test_rules_pick_the_music_folder_and_leave_the_band_limited_file(tmp_path: P
 def test_a_held_out_package_in_a_training_split_is_refused(tmp_path: Path):
     with pytest.raises(ValueError, match="xmoto-data: held out for evaluation"):
         check_not_trained_on(["wesnoth-1.16-music", "xmoto-data"])
-    check_not_trained_on(["wesnoth-1.16-music"])  # DATA.md's packages pass
+    check_not_trained_on(["wesnoth-1.16-music"])  # the training list's packages pass
     # prepare refuses before downloading anything: no network is touched here
     with pytest.raises(ValueError, match="hyperrogue-music: held out"):
         prepare_module.prepare(tmp_path / "out", packages=["hyperrogue-music"], validation_packages=())

@@ -1,6 +1,6 @@
 """The diffuse words (ambient, hall, diffuse) get a strictly decorrelated side: the renderer's
 decorrelated part then follows the mid per band, not per quarter band, whose one- or two-bin low
-sub-bands make it partly coherent with the mid (training/RESULTS.md, stage 11)."""
+sub-bands make it partly coherent with the mid (docs/research-log.md, "productions it was never tuned on")."""
 from __future__ import annotations
 
 import numpy as np

@@ -53,7 +53,7 @@ def test_smoke_single_process_and_resume(tmp_path):
     assert not list((out / "model").rglob("*.bin")) and list((out / "model").rglob("*.safetensors"))
     assert (out / "model" / "MODEL_CARD.md").is_file()
     _check_model(out / "model")
-    # stage 2: fine-tune that denoiser on smoothed targets, reusing the run's codec and latents
+    # then fine-tune that denoiser on smoothed targets, reusing the run's codec and latents
     tuned = tmp_path / "tuned"
     _run([sys.executable, "-m", "training.train", "--config", str(SMOKE), "--output-dir", str(tuned),
           "--stages", "diffusion", "--set", f"codec.pretrained={out / 'codec'}",

@@ -1,7 +1,7 @@
 """Package a trained model as the bundled default: sampler defaults, model card, fp16 weights.
 
-python -m training.bundle --model runs/diffusion_ft/model --out m2s_gen/default_model \\
-    --steps 6 --temperature 1.0 --smooth-frames 15 --batch-segments 1 --card-copy MODEL_CARD.md \\
+python -m training.bundle --model runs/model --out m2s_gen/default_model \\
+    --steps 6 --temperature 1.0 --smooth-frames 1 --batch-segments 1 --card-copy MODEL_CARD.md \\
     --report evaluation/reports/default_model/report.md \\
     --compute "..." --data "..."
 
@@ -23,6 +23,17 @@ from m2s_gen.loading import save_upmixer
 from m2s_gen.model_card import render_model_card
 
 
+def card_command(command: str) -> str:
+    """The report's command as the card shows it: the report measured the model being packaged, so
+    its ``--model FOLDER`` (a scratch folder, not part of the release) and ``--quiet`` are left out:
+    without ``--model`` the command measures the packaged model."""
+    quoted = command.startswith("`") and command.endswith("`")
+    text = command.strip("`")
+    text = re.sub(r" --model \S+", "", text)
+    text = re.sub(r" --quiet\b", "", text)
+    return f"`{text}`" if quoted else text
+
+
 def summary_table(report: Path) -> str:
     """The "Summary" section of an evaluation report, with the command that made it, and the default
     model's improvement over the best baseline (with its intervals over productions) when the
@@ -32,7 +43,9 @@ def summary_table(report: Path) -> str:
     summary = re.search(r"## Summary[^\n]*\n(.*?)(?=\n## )", text, re.S)
     if summary is None:
         raise ValueError(f"{report}: no '## Summary' section")
-    head = f"Measured with {command.group(1).strip()} (report: `{report}`).\n\n" if command else ""
+    before = " on its float32 weights before packaging," if command and " --model " in command.group(1) else ""
+    head = (f"Measured{before} with {card_command(command.group(1).strip())} (report: `{report}`).\n\n"
+            if command else "")
     gain = re.search(r"## Improvement of model over the best DSP baseline\n(.*?)(?=\n## |\Z)", text, re.S)
     tail = f"\n\nThe default (`model`) against the best DSP baseline:\n\n{gain.group(1).strip()}" if gain else ""
     return head + summary.group(1).strip() + tail

@@ -9,7 +9,7 @@ consensus of ``--draws`` draws is compared with the clip's own spatial parameter
 - ``coherence_scale[b]`` = sqrt(median over clips of true / model coherent share of the side);
 - ``band_level_profile_db[b]`` = median over clips of the true band width, dB (clipped at -40), the
   profile each band's level is moved to by ``band_level_anchor`` (``--level-anchor``, default 1:
-  the model's per-recording band levels do not carry over to unseen packages, training/RESULTS.md);
+  the model's per-recording band levels do not carry over to unseen packages, docs/research-log.md);
   for the bass bands (``m2s_gen.level_profile``) an L1 line in the clip's bass movement instead:
   intercept in ``band_level_profile_db``, slope in ``band_level_flux_slope_db``.
 

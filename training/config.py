@@ -14,7 +14,7 @@ class DataConfig:
     source: str = "prepared"  # "prepared" (training.data.prepare output), "npy_folder" or "synthetic"
     prepared_dir: str = "data/prepared"
     npy_folder: str = "data/prepared/audio48k"  # for source=npy_folder: PACKAGE/NAME.npy, [2, T] at 48 kHz
-    # DATA.md's fixed validation split (seven productions), never trained on
+    # the data list's fixed validation split (docs/training.md) (seven productions), never trained on
     validation_packages: list = field(default_factory=lambda: list(DEFAULT_VALIDATION_PACKAGES))
     synthetic_tracks: int = 8  # for source=synthetic
     synthetic_seconds: float = 6.0

@@ -1,4 +1,4 @@
-"""Stage 2: the diffusion model's training pairs, computed once and stored in safetensors shards.
+"""Training, second step: the diffusion model's training pairs, computed once and stored in safetensors shards.
 
 For every track: the mono conditioning (codec latents of ``[M, M]`` + mid band energies) and the
 target spatial parameters of the real stereo, both ``[channels, frames]`` at 25 frames/s, float16.

@@ -1,4 +1,4 @@
-"""Stage 1: train the stereo SEANet codec (our own EnCodec-architecture weights)."""
+"""Training, first step: the stereo SEANet codec (our own EnCodec-architecture weights)."""
 from __future__ import annotations
 
 import json
@@ -60,7 +60,7 @@ def train_codec(cfg: TrainConfig, output_dir: Path, accelerator) -> Path:
         with accelerator.accumulate(model):
             pred = model(batch)
             if step < cfg.codec.waveform_warmup_steps:
-                # the waveform first: spectral terms alone never line the phase up (training/RESULTS.md)
+                # the waveform first: spectral terms alone never line the phase up (docs/research-log.md)
                 loss = CodecLoss.negative_snr_db(pred, batch)
                 with torch.no_grad():
                     _, parts = loss_fn(pred.detach(), batch)

@@ -1,4 +1,4 @@
-"""Stage 3: train the spatial denoiser on precomputed pairs (accelerate: DDP, bf16, accumulation, EMA)."""
+"""Training, third step: the spatial denoiser on precomputed pairs (accelerate: DDP, bf16, accumulation, EMA)."""
 from __future__ import annotations
 
 import json
@@ -41,7 +41,7 @@ def _training_facts(cfg: TrainConfig, stats: dict, accelerator) -> dict:
     return {
         "data": (f"{hours:.1f} h of diffusion training windows from the stereo music in `{source}` "
                  f"(source: {cfg.data.source}; validation packages held out: "
-                 f"{', '.join(cfg.data.validation_packages)}). See training/RESULTS.md for the packages and licences."),
+                 f"{', '.join(cfg.data.validation_packages)}). See docs/training.md for the packages and licences."),
         "compute": (f"{cfg.diffusion.steps} denoiser steps of batch {cfg.diffusion.batch_size} x "
                     f"{cfg.diffusion.segment_frames} frames on {accelerator.num_processes} process(es), "
                     f"device {accelerator.device.type}."),

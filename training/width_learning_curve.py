@@ -2,7 +2,7 @@
 
 The width head (:mod:`m2s_gen.width_head`, a ridge over the mono's band dynamics) is refitted on
 ``k`` training productions drawn at random, several draws per ``k``, and scored on windows of
-productions none of the fits saw (DATA.md's validation packages, and optionally a held-out set).
+productions none of the fits saw (the validation packages, and optionally a held-out set).
 The means are fitted with ``rho(k) = rho_inf - c / k``: ``rho_inf`` is where more productions of the
 same kind lead this head, and the ``k`` at which the fit reaches a target (the issue's 0.5) says how
 much more data that would take, or that this head does not reach it at all.
@@ -33,7 +33,7 @@ from .fit_width_head import choose_neighbours, scores_of
 
 DEFAULT_SIZES = (3, 6, 12, 18, 24)
 DEFAULT_REPEATS = 12
-TARGET_CORRELATION = 0.5  # issue 15's bar on the per-octave clip-width correlation
+TARGET_CORRELATION = 0.5  # the target for the per-octave clip-width correlation
 
 
 def subset_curve(train: dict, targets: dict[str, dict], sizes: Sequence[int], repeats: int, alpha: float,

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 #: Broadband side-to-mid energy ratio of the fixed-width baselines. Real music sits around
-#: -10 to -3 dB (shared/DATA.md); -7 dB was the best fixed width measured (DESIGN-NOTES.md).
+#: -10 to -3 dB (the training music, docs/training.md); -7 dB was the best fixed width measured.
 DEFAULT_WIDTH_DB = -7.0
 
 

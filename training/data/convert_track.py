@@ -8,7 +8,7 @@ Filters, in order (the first that fails gives the drop reason):
 * ``silent`` - the mid channel is digitally silent;
 * ``near_mono`` - side-to-mid energy ratio below :data:`MIN_SIDE_TO_MID_DB` (dual-mono);
 * ``polarity_inverted`` - side louder than the mid with a negative L/R correlation: one
-  channel is inverted and the "image" is an error (DATA.md).
+  channel is inverted and the "image" is an error (docs/training.md).
 
 Kept tracks go to ``<out>/audio48k/<package>/<name>.npy`` (written atomically), and every
 decision, kept or dropped, to ``<out>/records/<package>/<name>.json`` so that a re-run

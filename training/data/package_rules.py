@@ -1,7 +1,7 @@
 """Per-package rules: where the music lives inside each Debian package, and its licence.
 
 Game data packages hold far more than music: short sound effects, voice lines, ambience
-loops.  For every package of the training list (see ``/work/shared/DATA.md``) the rule
+loops.  For every package of the training list (docs/training.md, "The data") the rule
 below names the folders that hold the soundtrack, after inspecting each package's layout
 (``dpkg -c``).  The global filters (stereo, >= 20 s, S/M >= -20 dB) are applied on top.
 
@@ -28,9 +28,9 @@ pushover-data               usr/share/pushover/themes/*.ogg (one theme = one son
 openclonk-data              usr/share/games/openclonk/Music.ocg/                     8
 ==========================  =====================================================  ==========
 
-The other 18 packages of DATA.md (ufoai-music's ``base/0music.pk3`` and openarena's
+The other 18 packages of the list (ufoai-music's ``base/0music.pk3`` and openarena's
 ``pak6-patch088.pk3`` are zip archives; blobwars-data's Ogg files have no extension) are
-described by their rule below, with the folder DATA.md names.
+described by their rule below, with the folder the list names.
 
 The held-out evaluation packages (:mod:`training.data.unseen_packages`) have rules of their own.
 Packages in neither table fall back to :func:`fallback_rule`: every audio file of the
@@ -63,15 +63,15 @@ class PackageRule:
 
     Attributes:
         package: Debian package name.
-        license: licence of the music (DATA.md's table, refined from debian/copyright).
+        license: licence of the music (the data list's table, refined from debian/copyright).
         include_globs: glob patterns relative to the extracted package root; matching
             audio files are candidate music tracks.  ``**`` recurses.
         zip_members: ``(zip path relative to the extracted root, folder prefix inside
             the zip)`` pairs; audio members under the prefix are extracted to
             ``<root>/_zip/<prefix>`` before globbing (so a glob must name them).
-        reference_minutes: minutes of music listed in DATA.md (None when grouped).
-        reference_tracks: number of tracks listed in DATA.md (None when grouped).
-        exclude_names: file-name stems to leave out (DATA.md's ambience loops and chip remixes);
+        reference_minutes: minutes of music listed for it in the data list (None when grouped).
+        reference_tracks: number of tracks listed for it (None when grouped).
+        exclude_names: file-name stems to leave out (the list's ambience loops and chip remixes);
             a file is left out when its stem starts with one of them.
     """
 
@@ -117,13 +117,13 @@ TRAINING_PACKAGES: tuple[str, ...] = (
     "openarena-088-data",
     "freeorion-data",
 )
-"""Every Debian package of DATA.md (about 34 h); training and validation split by package."""
+"""Every Debian package of the data list (about 34 h); training and validation split by package."""
 
 DEFAULT_VALIDATION_PACKAGES: tuple[str, ...] = (
     "hedgewars-data", "singularity-music", "marsshooter-data", "unknown-horizons",
     "wizznic-data", "starfighter-data", "davegnukem-data",
 )
-"""DATA.md's fixed validation split: seven productions across genres, never trained on."""
+"""The fixed validation split: seven productions across genres, never trained on."""
 
 EXCLUDED_PACKAGES: frozenset[str] = frozenset({"planetblupi", "planetblupi-music", "planetblupi-common"})
 """Packages whose "music" is a MIDI render: never counted as real stereo music."""
@@ -211,7 +211,7 @@ GROUPED_REFERENCE = {
     "minutes": 135,
     "tracks": 43,
 }
-"""DATA.md lists these four packages on one row (135 min, 43 tracks together)."""
+"""The data list gives these four packages on one row (135 min, 43 tracks together)."""
 
 
 def fallback_rule(package: str, license: str = "unknown") -> PackageRule:

@@ -2,7 +2,7 @@
 
 Usage::
 
-    python -m training.data.prepare --out data/prepared            # DATA.md's 13 packages
+    python -m training.data.prepare --out data/prepared            # the 31 packages of docs/training.md
     python -m training.data.prepare --out OUT --folder DIR [DIR ...]
     python -m training.data.prepare --out OUT --hub-dataset NAME --audio-column audio
     python -m training.data.prepare --out data/unseen --unseen     # held-out productions, eval only
@@ -168,7 +168,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="python -m training.data.prepare", description=__doc__.split("\n")[0])
     p.add_argument("--out", required=True, help="output folder (e.g. data/prepared)")
     p.add_argument("--packages", nargs="*", default=None,
-                   help="Debian packages (default: DATA.md's training list unless --folder/--hub-dataset)")
+                   help="Debian packages (default: the training list of docs/training.md unless --folder/--hub-dataset)")
     p.add_argument("--folder", nargs="+", action="extend", default=[], help="folders of stereo audio files")
     p.add_argument("--hub-dataset", action="append", default=[], help="hub dataset name or save_to_disk folder")
     p.add_argument("--hub-split", default="train")

@@ -47,7 +47,7 @@ def summary_markdown(records: list[dict], validation_packages: Iterable[str]) ->
              "Kept: stereo, >= 20 s, side-to-mid ratio S/M >= -20 dB (M=(L+R)/2, S=(L-R)/2); "
              "stored as 48 kHz float16 `[2, T]`.", "",
              "| split | package | kept | dropped (reasons) | min kept | median S/M dB "
-             "| median L/R corr | DATA.md ref (min / tracks) |",
+             "| median L/R corr | listed (min / tracks) |",
              "|---|---|---|---|---|---|---|---|"]
     split_minutes: Counter = Counter()
     split_tracks: Counter = Counter()

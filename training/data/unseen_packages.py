@@ -1,16 +1,16 @@
-"""Productions in no package of DATA.md: a held-out set for judging generalisation, never trained on.
+"""Productions in no package of the training list: a held-out set for judging generalisation, never trained on.
 
-The validation packages of DATA.md steer every choice made on the model (defaults, presets, the
+The validation packages steer every choice made on the model (defaults, presets, the
 side level), so their numbers flatter it. These Debian packages were never listed for training
 and are used for evaluation only (``python -m training.data.prepare --out data/unseen --unseen``):
 a package of this table in a training split is an error (:func:`check_not_trained_on`).
 
 Music folders found by inspecting each package (Debian bookworm versions); the global filters
 (stereo, >= 20 s, S/M >= -20 dB) apply on top. nexuiz-music's tracks are inside a zip
-(``music.pk3``); its "thunder" is an 11 kHz file, left out as DATA.md leaves out band-limited
+(``music.pk3``); its "thunder" is an 11 kHz file, left out as the training list leaves out band-limited
 packages (22.05 kHz: powermanga-data's music is not in the table for that reason).
 
-Session 12 added three productions of another kind: two Frets on Fire song packs, recordings of
+Three of them are productions of another kind: two Frets on Fire song packs, recordings of
 metal bands (each song's mix without its lead-guitar stem, which the game plays separately), and
 pathological's music. Looked at and left out: asc-music and lugaru-data (22.05 kHz), titanion-data
 and tumiki-fighters-data (mono), funnyboat (-23 dB, below the width filter).
