@@ -2,6 +2,7 @@
 video), through a temporary file and a rename. Shared by ``m2s upmix`` and :meth:`Upmixer.upmix_file`."""
 from __future__ import annotations
 
+import contextlib
 import math
 import os
 import tempfile
@@ -117,11 +118,23 @@ def upmix_media(in_path: str | Path, out_path: str | Path, generate: streaming.G
 def _to_audio(info, stream, out_path: Path, suffix: str, options: MediaOptions, upmix_into):
     from .encode import AudioWriter
 
-    with atomic_output(out_path) as tmp:
+    with atomic_output(out_path) as tmp, _named_output(tmp, out_path):
         with AudioWriter(tmp, suffix, stream.sample_rate, 2, options.bit_rate, options.subtype, info.tags,
                          info.cover) as writer:
             num_samples = upmix_into(writer.write)
     return num_samples, writer.clipped, []
+
+
+@contextlib.contextmanager
+def _named_output(tmp: str | Path, out_path: Path):
+    """Errors about the temporary file name the output instead."""
+    try:
+        yield
+    except AudioFileError as err:
+        text = str(err)
+        if str(tmp) in text:
+            raise AudioFileError(text.replace(str(tmp), str(out_path))) from None
+        raise
 
 
 def _to_video(in_path: Path, info, stream, out_path: Path, suffix: str, options: MediaOptions, upmix_into):
@@ -136,7 +149,7 @@ def _to_video(in_path: Path, info, stream, out_path: Path, suffix: str, options:
         stereo_path = Path(scratch) / "stereo.flac"
         with AudioWriter(stereo_path, ".flac", stream.sample_rate, 2) as writer:
             num_samples = upmix_into(writer.write)
-        with atomic_output(out_path) as tmp:
+        with atomic_output(out_path) as tmp, _named_output(tmp, out_path):
             left_out = remux_with_audio(in_path, stream, stereo_path, tmp, suffix, options.bit_rate,
                                         options.keep_original_audio)
     return num_samples, writer.clipped, left_out

@@ -71,7 +71,7 @@ def open_input(path: str | Path):
     try:
         return av.open(str(path), metadata_errors="replace")
     except av.error.FFmpegError as err:
-        raise AudioFileError(f"{path}: not a readable media file ({_reason(err)})") from None
+        raise AudioFileError(f"{path}: not a readable audio file ({_reason(err)})") from None
     except (OSError, ValueError) as err:
         raise AudioFileError(f"{path}: cannot read ({err})") from None
 
@@ -80,6 +80,19 @@ def probe(path: str | Path) -> MediaInfo:
     """Open ``path`` and describe it (no decoding). Raises :class:`AudioFileError` when it cannot be opened
     or has no audio stream."""
     path = Path(path)
+    try:
+        info = _describe(path)
+    except (av.error.FFmpegError, ZeroDivisionError, ValueError) as err:  # a header FFmpeg half-parsed
+        if isinstance(err, AudioFileError):
+            raise
+        raise AudioFileError(f"{path}: not a readable audio file ({_reason(err)})") from None
+    if not info.audio:
+        found = ", ".join([f"video {c}" for c in info.video_codecs] + info.other_codecs) or "no streams"
+        raise AudioFileError(f"{path}: no audio stream ({found})")
+    return info
+
+
+def _describe(path: Path) -> MediaInfo:
     with open_input(path) as container:
         audio, video, other = [], [], []
         for stream in container.streams:
@@ -93,9 +106,10 @@ def probe(path: str | Path) -> MediaInfo:
         info = MediaInfo(path, container.format.name, audio, video, other,
                          tags=tags_of(container, container.streams.audio[0] if audio else None),
                          cover=cover_of(container))
-    if not audio:
-        found = ", ".join([f"video {c}" for c in video] + other) or "no streams"
-        raise AudioFileError(f"{path}: no audio stream ({found})")
+    for stream in info.audio:
+        if stream.sample_rate <= 0 or stream.channels <= 0:
+            raise AudioFileError(f"{path}: not a readable audio file (audio stream {stream.position} has no "
+                                 "sample rate or channels)")
     return info
 
 
