@@ -28,8 +28,8 @@ def iter_blocks(path: str | Path, stream: AudioStream, block_s: float = BLOCK_S)
         av_stream = container.streams[stream.index]
         limit = None
         if any(name in container.format.name.split(",") for name in _EXACT_LENGTH_CONTAINERS) and \
-                stream.duration_s is not None:
-            limit = int(round(stream.duration_s * rate))
+                stream.declared_s is not None:
+            limit = int(round(stream.declared_s * rate))
         resampler = None
         pending, num_pending, done = [], 0, 0
         try:
@@ -50,7 +50,7 @@ def iter_blocks(path: str | Path, stream: AudioStream, block_s: float = BLOCK_S)
                     yield _checked(out, path, done, rate)
         except av.error.FFmpegError as err:
             at_s = (done + num_pending) / max(rate, 1)
-            raise AudioFileError(f"{path}: corrupt audio near {at_s:.1f} s ({_reason(err)})") from None
+            raise AudioFileError(f"{path}: truncated or corrupt: bad data near {at_s:.1f} s ({_reason(err)})") from None
         if resampler is not None:
             for converted in resampler.resample(None):
                 data = converted.to_ndarray()
@@ -64,10 +64,23 @@ def iter_blocks(path: str | Path, stream: AudioStream, block_s: float = BLOCK_S)
             yield _checked(out, path, done, rate)
     if done == 0:
         raise AudioFileError(f"{path}: no audio samples (truncated or corrupt?)")
-    declared = stream.duration_s
+    declared = stream.declared_s
     if declared is not None and done / rate < declared - max(0.5, 0.02 * declared):
         raise AudioFileError(f"{path}: truncated or corrupt: decoded {done / rate:.1f} s of the {declared:.1f} s "
                              "it declares")
+
+
+def first_sample_s(path: str | Path, stream: AudioStream) -> float:
+    """When the stream's first decoded sample plays (after the encoder delay FFmpeg drops), in seconds;
+    the stream's start time when nothing decodes."""
+    with open_input(path) as container:
+        try:
+            for frame in container.decode(container.streams[stream.index]):
+                if frame.pts is not None and frame.time_base:
+                    return float(frame.pts * frame.time_base)
+        except av.error.FFmpegError:
+            pass
+    return stream.start_s
 
 
 def read_stream(path: str | Path, stream: AudioStream) -> np.ndarray:

@@ -20,8 +20,9 @@ class AudioStream:
     codec: str
     sample_rate: int
     channels: int
-    duration_s: float | None  # as the container declares it (None: unknown)
+    duration_s: float | None  # the stream's, else the file's (None: unknown): for progress bars
     start_s: float
+    declared_s: float | None = None  # the stream's own declared duration: a truncated file decodes less
     language: str | None = None
     title: str | None = None
 
@@ -117,8 +118,9 @@ def _audio_stream(container, stream, position: int) -> AudioStream:
     ctx = stream.codec_context
     tb = stream.time_base
     start_s = float(stream.start_time * tb) if stream.start_time is not None and tb else 0.0
-    if stream.duration is not None and tb:
-        duration_s = float(stream.duration * tb)
+    declared_s = float(stream.duration * tb) if stream.duration is not None and tb else None
+    if declared_s is not None:
+        duration_s = declared_s
     elif container.duration is not None:
         duration_s = max(0.0, container.duration / 1e6 - start_s)
     else:
@@ -126,6 +128,7 @@ def _audio_stream(container, stream, position: int) -> AudioStream:
     meta = stream.metadata
     return AudioStream(index=stream.index, position=position, codec=ctx.name, sample_rate=int(ctx.sample_rate or 0),
                        channels=int(ctx.channels or 0), duration_s=duration_s, start_s=start_s,
+                       declared_s=declared_s,
                        language=meta.get("language") if meta.get("language") not in (None, "und") else None,
                        title=meta.get("title"))
 

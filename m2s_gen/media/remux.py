@@ -12,7 +12,7 @@ from typing import Callable
 import av
 
 from ..audio_io import AudioFileError
-from .decode import iter_blocks
+from .decode import first_sample_s, iter_blocks
 from .encode import AudioEncoder
 from .formats import _AAC_RATES, VIDEO_AUDIO_KBPS, VIDEO_WRITE, video_audio_encoder
 from .probe import AudioStream, open_input, probe
@@ -36,6 +36,7 @@ def remux_with_audio(in_path: str | Path, stream: AudioStream, stereo_path: str 
     rate = stereo_info.sample_rate
     options = {"movie_timescale": str(rate)} if spec.container in ("mp4", "mov") else {}
     left_out: list[str] = []
+    start_s = first_sample_s(in_path, stream)
     with open_input(in_path) as src, av.open(str(out_tmp), "w", format=spec.container, options=options) as out:
         supported = out.supported_codecs
         mapping, encoder = {}, None
@@ -43,7 +44,7 @@ def remux_with_audio(in_path: str | Path, stream: AudioStream, stereo_path: str 
             name = s.codec_context.name if s.codec_context is not None else "unknown"
             if s.index == stream.index:
                 encoder = AudioEncoder(out, codec, rate, 2, bit_rate, rates=_CODEC_RATES.get(codec, ()),
-                                       start_s=stream.start_s)
+                                       start_s=start_s)
                 for key in ("language", "title"):
                     if s.metadata.get(key):
                         encoder.stream.metadata[key] = s.metadata[key]
@@ -73,7 +74,7 @@ def remux_with_audio(in_path: str | Path, stream: AudioStream, stereo_path: str 
         except (ValueError, av.error.FFmpegError):
             left_out.append("chapters: the container cannot hold them")
         audio = iter_blocks(stereo_path, stereo_info, block_s=1.0)
-        done_s = stream.start_s
+        done_s = start_s
 
         def feed(until_s: float) -> None:
             nonlocal done_s
