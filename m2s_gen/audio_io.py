@@ -19,9 +19,8 @@ class AudioFileError(ValueError):
     """A file that cannot be used, with a one-line message ``PATH: problem``."""
 
 
-def read_audio(path: str | Path) -> tuple[np.ndarray, int]:
-    """Read ``path`` (anything FFmpeg reads; the first audio stream of a video) -> (``[C, T]`` float32,
-    sample_rate). Raises :class:`AudioFileError`."""
+def check_readable(path: str | Path) -> Path:
+    """``path`` if it is a non-empty file, else :class:`AudioFileError` saying what it is."""
     path = Path(path)
     if not path.exists():
         raise AudioFileError(f"{path}: no such file")
@@ -29,6 +28,13 @@ def read_audio(path: str | Path) -> tuple[np.ndarray, int]:
         raise AudioFileError(f"{path}: is a folder, not an audio file")
     if path.stat().st_size == 0:
         raise AudioFileError(f"{path}: empty file")
+    return path
+
+
+def read_audio(path: str | Path) -> tuple[np.ndarray, int]:
+    """Read ``path`` (anything FFmpeg reads; the first audio stream of a video) -> (``[C, T]`` float32,
+    sample_rate). Raises :class:`AudioFileError`."""
+    path = check_readable(path)
     try:
         lossless = sf.info(str(path)).format in _SNDFILE_READS
     except (sf.LibsndfileError, RuntimeError, OSError, ValueError):

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import av
 
-from ..audio_io import AudioFileError
+from ..audio_io import AudioFileError, check_readable
 from .tags import Cover, cover_of, tags_of
 
 LOSSLESS_CODECS = frozenset({"flac", "alac", "wavpack", "ape", "tta", "mlp", "truehd", "shorten", "tak"})
@@ -62,13 +62,7 @@ class MediaInfo:
 
 def open_input(path: str | Path):
     """``av.open`` with the project's one-line errors."""
-    path = Path(path)
-    if not path.exists():
-        raise AudioFileError(f"{path}: no such file")
-    if path.is_dir():
-        raise AudioFileError(f"{path}: is a folder, not an audio file")
-    if path.stat().st_size == 0:
-        raise AudioFileError(f"{path}: empty file")
+    path = check_readable(path)
     try:
         return av.open(str(path), metadata_errors="replace")
     except av.error.FFmpegError as err:
