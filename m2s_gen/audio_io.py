@@ -11,14 +11,16 @@ import numpy as np
 import soundfile as sf
 
 WRITE_FORMATS = {".wav": ("WAV", "FLOAT"), ".flac": ("FLAC", "PCM_24")}
+#: libsndfile formats read through libsndfile (lossless, sample-exact, fast); everything else through FFmpeg
+_SNDFILE_READS = frozenset({"WAV", "WAVEX", "FLAC", "AIFF", "W64", "RF64", "CAF", "AU"})
 
 
 class AudioFileError(ValueError):
     """A file that cannot be used, with a one-line message ``PATH: problem``."""
 
 
-def read_audio(path: str | Path) -> tuple[np.ndarray, int]:
-    """Read ``path`` -> (``[C, T]`` float32, sample_rate). Raises :class:`AudioFileError`."""
+def check_readable(path: str | Path) -> Path:
+    """``path`` if it is a non-empty file, else :class:`AudioFileError` saying what it is."""
     path = Path(path)
     if not path.exists():
         raise AudioFileError(f"{path}: no such file")
@@ -26,6 +28,23 @@ def read_audio(path: str | Path) -> tuple[np.ndarray, int]:
         raise AudioFileError(f"{path}: is a folder, not an audio file")
     if path.stat().st_size == 0:
         raise AudioFileError(f"{path}: empty file")
+    return path
+
+
+def read_audio(path: str | Path) -> tuple[np.ndarray, int]:
+    """Read ``path`` (anything FFmpeg reads; the first audio stream of a video) -> (``[C, T]`` float32,
+    sample_rate). Raises :class:`AudioFileError`."""
+    path = check_readable(path)
+    try:
+        lossless = sf.info(str(path)).format in _SNDFILE_READS
+    except (sf.LibsndfileError, RuntimeError, OSError, ValueError):
+        lossless = False
+    if not lossless:  # MP3, AAC, Opus, Vorbis, video...: FFmpeg, with the encoder delay removed
+        from .media.decode import read_stream
+        from .media.probe import probe
+
+        data = read_stream(path, probe(path).stream(0))
+        return data, probe(path).stream(0).sample_rate
     try:
         data, rate = sf.read(str(path), dtype="float32", always_2d=True)
     except sf.LibsndfileError as err:

@@ -18,6 +18,7 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+import time
 import warnings
 from dataclasses import dataclass
 from pathlib import Path
@@ -25,15 +26,15 @@ from pathlib import Path
 from tqdm.auto import tqdm
 
 from . import __version__
-from .audio_io import AudioFileError, output_format, read_audio, write_audio_atomic
+from .audio_io import AudioFileError
 from . import streaming
-from .streaming import sf_channels
+from .media.formats import (AUDIO_READ, AUDIO_WRITE, FORMAT_CHOICES, VIDEO_READ, VIDEO_WRITE, FLAC_SUBTYPES,
+                            WAV_SUBTYPES, FormatError, check_output, default_output_suffix, parse_bitrate)
 from .sharding import local_device, parse_shard, shard_from_environment, take_shard
 
 PROG = "m2s"
-# the extensions a folder input is scanned for (anything libsndfile reads)
-AUDIO_SUFFIXES = frozenset({".wav", ".flac", ".ogg", ".oga", ".opus", ".mp3", ".aif", ".aiff", ".aifc",
-                            ".au", ".snd", ".caf", ".w64", ".rf64", ".wv"})
+# files a folder input names as errors when they cannot be read (others are only listed as not processed)
+MEDIA_SUFFIXES = frozenset(AUDIO_READ + VIDEO_READ)
 #: Entry-point group of the commands that live outside this module (``pyproject.toml``): each is a
 #: ``main(argv)`` that gets the rest of the command line. The library itself imports none of them.
 COMMAND_GROUP = "m2s.commands"
@@ -67,6 +68,7 @@ class CliError(Exception):
 class Job:
     source: Path
     target: Path
+    duration_s: float | None = None
 
 
 def get_parser() -> argparse.ArgumentParser:
@@ -75,14 +77,37 @@ def get_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
 
-    upmix = commands.add_parser("upmix", help="upmix mono audio files to stereo",
-                                description="Upmix audio files to stereo WAV/FLAC at their own sample "
-                                "rate. Stereo inputs are folded to mono (L+R)/2 first.")
+    upmix = commands.add_parser(
+        "upmix", help="upmix mono audio or video files to stereo", formatter_class=argparse.RawDescriptionHelpFormatter,
+        description="Upmix audio files, or the audio of video files, to stereo at their own sample rate. Stereo "
+        "inputs are folded to mono (L+R)/2 first.\n\n"
+        "reads: anything FFmpeg reads, e.g. " + " ".join(AUDIO_READ) + "\n"
+        "       and the audio of videos: " + " ".join(VIDEO_READ) + "\n"
+        "writes: " + ", ".join(f"{s} ({_describe(s)})" for s in AUDIO_WRITE) + "\n"
+        "        video " + " ".join(VIDEO_WRITE) + ": every video, subtitle and data stream copied as it is, the "
+        "chosen audio stream replaced by the stereo (AAC; Opus in .webm; .mkv keeps FLAC/Opus/MP3 sources' codec)")
     upmix.add_argument("inputs", nargs="+", type=Path, metavar="IN",
-                       help="audio files (anything libsndfile reads) or folders of them")
+                       help="media files (anything FFmpeg reads) or folders of them")
     upmix.add_argument("-o", "--out", required=True, metavar="OUT",
-                       help="output file (.wav or .flac) for one input; a folder for several inputs, a "
-                       "folder input or an OUT ending in '/', where each output is named after its input (.wav)")
+                       help="output file for one input, its format from its extension; a folder for several "
+                       "inputs, a folder input or an OUT ending in '/', where each output is named after its input "
+                       "and keeps its format (see --format)")
+    media = upmix.add_argument_group("files")
+    media.add_argument("--format", choices=FORMAT_CHOICES, metavar="EXT",
+                       help=f"format of folder outputs: {', '.join(FORMAT_CHOICES)} (default: the input's own; "
+                       "lossless formats not written go to flac, lossy ones to m4a, other videos to mkv)")
+    media.add_argument("--bitrate", type=_bitrate, metavar="RATE",
+                       help="lossy outputs, e.g. 192k (default: mp3 320k, m4a/aac 256k, opus 192k, ogg 224k)")
+    media.add_argument("--subtype", type=str.upper, metavar="TYPE",
+                       help=f"sample type: .wav {'/'.join(WAV_SUBTYPES)} (default FLOAT), "
+                       f".flac {'/'.join(FLAC_SUBTYPES)} (default PCM_24)")
+    media.add_argument("--audio-stream", type=int, metavar="N",
+                       help="which audio stream of the input to upmix, 0-based among its audio streams (default: 0)")
+    media.add_argument("--keep-original-audio", action="store_true",
+                       help="video outputs: keep the replaced audio stream as a second track")
+    media.add_argument("--gain-db", type=float, default=0.0, metavar="DB",
+                       help="scale the input by DB before the upmix (the fold-down is then the scaled input); "
+                       "use a negative value for inputs that peak above full scale")
     style = upmix.add_argument_group("style (model only)")
     style.add_argument("--prompt", metavar="TEXT",
                        help='style words, e.g. "wide, mono bass" (see m2s_gen.prompts.VOCABULARY)')
@@ -128,6 +153,20 @@ def get_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _describe(suffix: str) -> str:
+    spec = AUDIO_WRITE[suffix]
+    names = {".wav": "32-bit float, or --subtype", ".flac": "24-bit", ".mp3": "MP3", ".m4a": "AAC",
+             ".opus": "Opus", ".ogg": "Vorbis"}
+    return names[suffix] + (f" {spec.default_kbps}k" if spec.default_kbps else "")
+
+
+def _bitrate(text: str) -> int:
+    try:
+        return parse_bitrate(text)
+    except FormatError as err:
+        raise argparse.ArgumentTypeError(str(err).removeprefix("--bitrate: ")) from None
+
+
 def _band_width(text: str) -> tuple[float, float, float]:
     try:
         low, high, width = (float(part) for part in text.split(":"))
@@ -166,7 +205,10 @@ def _upmix(args: argparse.Namespace) -> int:
     except ValueError as err:
         raise CliError(f"argument --shard: {err}", exit_code=2) from None
     args.device = local_device(args.device)
-    jobs, failures = _plan(args.inputs, Path(args.out), folder=args.out.endswith(("/", os.sep)) or count > 1)
+    options = _media_options(args)
+    ignored: list[str] = []
+    jobs, failures = _plan(args.inputs, Path(args.out), folder=args.out.endswith(("/", os.sep)) or count > 1,
+                           fmt=args.format, options=options, ignored=ignored)
     if count > 1:
         jobs, failures = take_shard(jobs, index, count), take_shard(failures, index, count)
         _say(f"{PROG}: shard {index}/{count}: {len(jobs)} file(s)")
@@ -183,13 +225,15 @@ def _upmix(args: argparse.Namespace) -> int:
         raise CliError(failures[0])
     # 3. load the model once for the batch
     if todo and generate is None:
-        generate = _model(args, progress=not batch and sys.stderr.isatty())
+        generate = _model(args)
     # 4. upmix, one file at a time: a bad file is reported and the others still run
     written = 0
+    terminal = sys.stderr.isatty()
     with tqdm(total=len(todo), unit="file", desc=PROG, disable=True if not batch else None) as bar:
-        for job in todo:
+        for number, job in enumerate(todo, 1):
+            started = time.monotonic()
             try:
-                _run(job, generate)
+                result = _run(job, generate, options, progress=terminal and not batch)
             except CliError as err:
                 if not batch:
                     raise
@@ -198,13 +242,34 @@ def _upmix(args: argparse.Namespace) -> int:
             else:
                 written += 1
                 tqdm.write(str(job.target), file=sys.stdout)
+                if batch and not terminal:  # a log, one line per file
+                    _say(f"{PROG}: [{number}/{len(todo)}] {job.source} -> {job.target} ({result.duration_s:.1f} s "
+                         f"of audio in {time.monotonic() - started:.1f} s)")
             bar.update(1)
     # 5. summary
     if batch:
-        _say(f"{PROG}: {written} written, {len(skipped)} skipped, {len(failures)} failed")
+        _say(f"{PROG}: {written} written, {len(skipped)} skipped, {len(failures)} failed"
+             + (f", {len(ignored)} not media" if ignored else ""))
         for message in failures:
             _say(f"  {message}")
+        for message in ignored:
+            _say(f"  not processed: {message}")
     return 1 if failures else 0
+
+
+def _media_options(args: argparse.Namespace):
+    from .media.job import MediaOptions
+
+    options = MediaOptions(audio_stream=args.audio_stream, bit_rate=args.bitrate, subtype=args.subtype,
+                           gain_db=args.gain_db, keep_original_audio=args.keep_original_audio)
+    if args.audio_stream is not None and args.audio_stream < 0:
+        raise CliError(f"argument --audio-stream: must be 0 or more, got {args.audio_stream}", exit_code=2)
+    if args.subtype is not None and args.subtype not in set(WAV_SUBTYPES) | set(FLAC_SUBTYPES):
+        raise CliError(f"argument --subtype: unknown {args.subtype!r}; choose from "
+                       f"{', '.join(WAV_SUBTYPES)} (.wav) or {', '.join(FLAC_SUBTYPES)} (.flac)", exit_code=2)
+    if not -60 <= args.gain_db <= 60:
+        raise CliError(f"argument --gain-db: {args.gain_db:g} is outside -60..60", exit_code=2)
+    return options
 
 
 def _check_model_options(args: argparse.Namespace) -> None:
@@ -251,7 +316,7 @@ def _baseline(args: argparse.Namespace):
         raise CliError(f"argument --baseline: unknown {args.baseline!r}; choose from {', '.join(BASELINES)}", 2)
     fn = BASELINES[args.baseline]
 
-    def generate(mono, sample_rate):
+    def generate(mono, sample_rate, progress=False):
         import numpy as np
 
         stereo = np.asarray(fn(np.ascontiguousarray(mono, dtype=np.float32), sample_rate, args.seed or 0))
@@ -262,7 +327,7 @@ def _baseline(args: argparse.Namespace):
     return generate
 
 
-def _model(args: argparse.Namespace, progress: bool):
+def _model(args: argparse.Namespace):
     from .loading import ModelLoadError
     from .pipeline import Upmixer
 
@@ -286,25 +351,30 @@ def _model(args: argparse.Namespace, progress: bool):
                    band_widths_db=args.band_width, num_steps=args.steps, guidance_scale=args.guidance,
                    temperature=args.temperature, num_draws=args.draws, level_spread=args.level_spread,
                    time_course=args.time_course, hold_band_widths=args.hold_band_widths, preset=args.preset,
-                   seed=args.seed,
-                   progress=progress)
+                   seed=args.seed)
 
-    def generate(mono, sample_rate):
+    def generate(mono, sample_rate, progress=False):
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # the stereo fold-down notice is the CLI's own
-            return upmixer(mono, sample_rate, **options).cpu().numpy()
+            return upmixer(mono, sample_rate, progress=progress, **options).cpu().numpy()
 
     return generate
 
 
-def _plan(inputs: list[Path], out: Path, folder: bool = False) -> tuple[list[Job], list[str]]:
+def _plan(inputs: list[Path], out: Path, folder: bool = False, fmt: str | None = None, options=None,
+          ignored: list[str] | None = None) -> tuple[list[Job], list[str]]:
     """(jobs, one message per input that cannot be used). A problem with ``out`` itself raises.
-    ``folder``: ``out`` is a folder even for one input file."""
+    ``folder``: ``out`` is a folder even for one input file. Folder inputs' files that are not media are
+    added to ``ignored`` with the reason."""
+    from .media.job import MediaOptions
+
+    options = options or MediaOptions()
+    ignored = [] if ignored is None else ignored
     several = len(inputs) > 1 or inputs[0].is_dir()
     if not several and not folder:
         source = inputs[0]
-        target = out / f"{source.stem}.wav" if out.is_dir() else out
-        _check_target(target)
+        target = out / _output_name(source, fmt)[0] if out.is_dir() else out
+        _check_target(target, options)
         problem = _source_problem(source, target)
         return ([], [problem]) if problem else ([Job(source, target)], [])
     if out.exists() and not out.is_dir():
@@ -315,10 +385,21 @@ def _plan(inputs: list[Path], out: Path, folder: bool = False) -> tuple[list[Job
         raise CliError(f"{out}: cannot create the output folder ({err.strerror})") from None
     if not os.access(out, os.W_OK):
         raise CliError(f"{out}: output folder is not writable")
+    if fmt is not None:
+        _check_target(out / f"x.{fmt}", options)
     jobs, failures, claimed = [], [], {}
-    for source in _expand(inputs, failures):
-        target = out / f"{source.stem}.wav"
-        problem = _source_problem(source, target)
+    for source, scanned in _expand(inputs, failures):
+        name, problem = _output_name(source, fmt)
+        if problem and scanned and source.suffix.lower() not in MEDIA_SUFFIXES:
+            ignored.append(problem)
+            continue
+        target = out / name
+        problem = problem or _source_problem(source, target)
+        if not problem:
+            try:
+                check_options_for(target, options)
+            except FormatError as err:
+                problem = f"{source}: {err}"
         key = os.path.normcase(os.path.abspath(target))
         if not problem and key in claimed:
             problem = f"{source}: same output name as {claimed[key]} ({target})"
@@ -330,26 +411,63 @@ def _plan(inputs: list[Path], out: Path, folder: bool = False) -> tuple[list[Job
     return jobs, failures
 
 
-def _expand(inputs: list[Path], failures: list[str]) -> list[Path]:
-    """Files stand for themselves; a folder for the audio files directly in it, sorted."""
+def check_options_for(target: Path, options) -> None:
+    from .media.job import check_options
+
+    check_options(target, options)
+
+
+def _output_name(source: Path, fmt: str | None) -> tuple[str, str | None]:
+    """(output file name, problem or None): ``--format``'s extension, else the input's own where it is
+    written, else one chosen by what the input holds."""
+    if fmt is not None:
+        return f"{source.stem}.{fmt}", None
+    if source.suffix.lower() in AUDIO_WRITE or source.suffix.lower() in VIDEO_WRITE:
+        return source.name, None
+    if not source.is_file():
+        return f"{source.stem}.wav", None  # the run reports the problem
+    from .media.probe import probe
+
+    try:
+        info = probe(source)
+    except AudioFileError as err:
+        return f"{source.stem}.wav", str(err)
+    suffix = default_output_suffix(source.suffix, info.has_video, info.audio[0].lossless)
+    return f"{source.stem}{suffix}", None
+
+
+def _expand(inputs: list[Path], failures: list[str]) -> list[tuple[Path, bool]]:
+    """(file, found in a folder): files stand for themselves; a folder for the files directly in it
+    (hidden ones left out), sorted."""
     files = []
     for path in inputs:
         if not path.is_dir():
-            files.append(path)
+            files.append((path, False))
             continue
-        found = sorted(p for p in path.iterdir()
-                       if p.is_file() and p.suffix.lower() in AUDIO_SUFFIXES and not p.name.startswith("."))
-        if not found:
-            failures.append(f"{path}: no audio files in this folder ({', '.join(sorted(AUDIO_SUFFIXES))})")
-        files.extend(found)
+        found = sorted(p for p in path.iterdir() if p.is_file() and not p.name.startswith("."))
+        usable = [p for p in found if p.suffix.lower() in MEDIA_SUFFIXES or _has_audio(p)]
+        if not usable:
+            failures.append(f"{path}: no audio files in this folder (nothing FFmpeg reads with an audio stream)")
+            continue
+        files.extend((p, True) for p in found)
     return files
 
 
-def _check_target(target: Path) -> None:
+def _has_audio(path: Path) -> bool:
+    from .media.probe import probe
+
     try:
-        output_format(target)
-    except AudioFileError as err:
-        raise CliError(str(err)) from None
+        probe(path)
+    except AudioFileError:
+        return False
+    return True
+
+
+def _check_target(target: Path, options) -> None:
+    try:
+        check_options_for(target, options)
+    except FormatError as err:
+        raise CliError(str(err), exit_code=1) from None
     folder = target.parent
     if not folder.is_dir():
         raise CliError(f"{target}: output folder {folder} does not exist")
@@ -367,34 +485,36 @@ def _source_problem(source: Path, target: Path) -> str | None:
     return None
 
 
-def _run(job: Job, generate) -> None:
-    """Read, fold to mono, upmix, write atomically; every expected failure becomes a :class:`CliError`.
-    Files longer than :data:`m2s_gen.streaming.CHUNK_S` go chunk by chunk, in bounded memory."""
-    if streaming.is_long(job.source):
-        channels = sf_channels(job.source)
-        if channels > 1:
-            _say(f"{PROG}: {job.source}: {channels}-channel input, folded to mono (the mean of its channels)")
-        try:
-            streaming.stream_upmix(job.source, job.target, lambda mono, rate, index: generate(mono, rate))
-        except (AudioFileError, ValueError, OSError, RuntimeError) as err:
-            raise CliError(_named(job.source, err)) from None
-        return
+def _run(job: Job, generate, options, progress: bool = False):
+    """Decode, fold to mono, upmix chunk by chunk, write (or remux) atomically; every expected failure
+    becomes a :class:`CliError`. ``progress``: a bar on the terminal (the model's own for a file of one
+    chunk, else one in seconds of audio with its ETA)."""
+    from .media.job import upmix_media
+
+    state = {"chunks": None}
+
+    def bar(total_s):
+        if not progress:
+            return None
+        one_chunk = total_s is not None and total_s <= streaming.CHUNK_S
+        state["chunks"] = "one" if one_chunk else "many"
+        if one_chunk:
+            return None
+        return tqdm(total=round(total_s, 1) if total_s else None, unit="s", unit_scale=False, desc=job.source.name,
+                    file=sys.stderr, bar_format="{desc}: {percentage:3.0f}%|{bar}| {n:.0f}/{total:.0f} s of audio "
+                    "[{elapsed}<{remaining}]")
+
+    def chunk(mono, rate, index):
+        return generate(mono, rate, progress=state["chunks"] == "one")
+
     try:
-        audio, rate = read_audio(job.source)
-    except (AudioFileError, OSError) as err:
-        raise CliError(_named(job.source, err)) from None
-    if audio.shape[0] == 2:
-        _say(f"{PROG}: {job.source}: stereo input, folded to mono (L+R)/2")
-    elif audio.shape[0] > 2:
-        _say(f"{PROG}: {job.source}: {audio.shape[0]}-channel input, folded to mono (the mean of its channels)")
-    try:
-        stereo = generate(audio.mean(0), rate)
-    except (ValueError, OSError, RuntimeError) as err:  # RuntimeError: a baseline's missing program
-        raise CliError(_named(job.source, err)) from None
-    try:
-        write_audio_atomic(job.target, stereo, rate)
-    except (AudioFileError, OSError) as err:
-        raise CliError(_named(job.target, err)) from None
+        return upmix_media(job.source, job.target, chunk, options, say=lambda text: _say(f"{PROG}: {text}"),
+                           progress=bar)
+    except FormatError as err:
+        raise CliError(str(err)) from None
+    except (AudioFileError, ValueError, OSError, RuntimeError) as err:  # RuntimeError: a baseline's program
+        about_output = str(err).startswith(f"{job.target}: ")
+        raise CliError(_named(job.target if about_output else job.source, err)) from None
 
 
 def _named(path: Path, err: Exception) -> str:

@@ -420,35 +420,37 @@ class Upmixer:
         fingerprint = int(mid.shape[-1]) * 1_000_003 + int(round(level_db * 10.0))
         return self.width_head.draw_offsets_db((int(seed) * 7_919 + fingerprint) % (2**62), spread)
 
-    def upmix_file(self, in_path: str | Path, out_path: str | Path, **kwargs) -> Path:
-        """Upmix an audio file (any format soundfile reads) to WAV/FLAC at the input's sample rate.
-        The output is written to a temporary file and renamed: never half-written. Files longer than
-        :data:`m2s_gen.streaming.CHUNK_S` are upmixed chunk by chunk in bounded memory (chunk ``k``
-        uses ``seed + k``)."""
-        from . import streaming
+    def upmix_file(self, in_path: str | Path, out_path: str | Path, *, audio_stream: int | None = None,
+                   bit_rate: int | str | None = None, subtype: str | None = None, gain_db: float = 0.0,
+                   keep_original_audio: bool = False, **kwargs) -> Path:
+        """Upmix a media file (anything FFmpeg reads; ``audio_stream`` picks one of a video's audio streams)
+        into ``out_path``, written by its extension (.wav .flac .mp3 .m4a .opus .ogg, or a video container
+        .mp4 .m4v .mov .mkv .webm whose other streams are copied as they are), at the input's sample rate,
+        with its tags and cover art. ``bit_rate`` (e.g. "192k") for lossy outputs, ``subtype`` for WAV/FLAC
+        (see :mod:`m2s_gen.media.formats`), ``gain_db`` scales the input first. Never half-written (a
+        temporary file and a rename); any length, chunk by chunk in bounded memory (chunk ``k`` uses
+        ``seed + k``). ``kwargs`` go to :meth:`__call__`."""
+        from .media.formats import parse_bitrate
+        from .media.job import MediaOptions, upmix_media
 
         in_path, out_path = Path(in_path), Path(out_path)
         if out_path.exists() and in_path.exists() and out_path.resolve() == in_path.resolve():
             raise ValueError(f"{out_path}: output path is the input file")
         if kwargs.get("num_takes", 1) != 1:
             raise ValueError("upmix_file writes one take; use num_takes=1")
-        if streaming.is_long(in_path):
-            seed = kwargs.pop("seed", None)
-            seed = int(torch.randint(0, 2**31 - 1, (1,))) if seed is None else seed
+        if isinstance(bit_rate, str):
+            bit_rate = parse_bitrate(bit_rate)
+        options = MediaOptions(audio_stream=audio_stream, bit_rate=bit_rate, subtype=subtype, gain_db=gain_db,
+                               keep_original_audio=keep_original_audio)
+        seed = kwargs.pop("seed", None)
+        seed = int(torch.randint(0, 2**31 - 1, (1,))) if seed is None else seed
 
-            def generate(mono, rate, index):
-                with warnings.catch_warnings():
-                    warnings.simplefilter("ignore")
-                    return self(mono, rate, seed=seed + index, **kwargs).numpy()
+        def generate(mono, rate, index):
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                return self(mono, rate, seed=seed + index, **kwargs).numpy()
 
-            return streaming.stream_upmix(in_path, out_path, generate)
-        audio, rate = read_audio(in_path)
-        mono = audio.mean(0) if audio.shape[0] > 1 else audio[0]
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            stereo = self(mono, rate, **kwargs)
-        write_audio_atomic(out_path, stereo.numpy(), rate)
-        return out_path
+        return upmix_media(in_path, out_path, generate, options).path
 
     def config_dict(self) -> dict:
         return asdict(self.config)

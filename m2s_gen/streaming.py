@@ -1,25 +1,26 @@
-"""Upmixing long files in bounded memory: chunks of the input, cross-faded, written as they finish.
+"""Upmixing any length in bounded memory: chunks of the input, cross-faded, written as they finish.
 
-A file longer than ``CHUNK_S`` is read ``CHUNK_S`` seconds at a time (plus ``OVERLAP_S`` shared with
-the next chunk), each chunk is upmixed on its own and the stereo of neighbouring chunks is
-cross-faded over the shared seconds (raised cosine). Both channels are faded with the same weights,
-so the fold-down of the result is still the input, and each output sample is a convex combination of
-two outputs within the peak ceiling, so it is too. Memory depends on ``CHUNK_S``, not on the length.
+The input arrives as blocks (any size, from :func:`m2s_gen.media.decode.iter_blocks`); they are folded
+to mono and gathered into chunks of ``CHUNK_S`` seconds (plus ``OVERLAP_S`` shared with the next chunk).
+Each chunk is upmixed on its own and the stereo of neighbouring chunks is cross-faded over the shared
+seconds (raised cosine). Both channels are faded with the same weights, so the fold-down of the result
+is still the input, and each output sample is a convex combination of two outputs within the peak
+ceiling, so it is too. Memory depends on ``CHUNK_S``, not on the length. A file shorter than one chunk
+is one chunk: the whole file upmixed at once.
 """
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Callable
+from typing import Callable, Iterable
 
 import numpy as np
-import soundfile as sf
-
-from .audio_io import AudioFileError, atomic_output, output_format
 
 CHUNK_S = 300.0
 OVERLAP_S = 4.0
 
 Generate = Callable[[np.ndarray, int, int], np.ndarray]  # (mono [T], rate, chunk index) -> stereo [2, T]
+Emit = Callable[[np.ndarray], None]  # finished stereo [2, T], in order
+BeforeChunk = Callable[[np.ndarray, int, bool], None]  # (mono chunk [T], index, is the last) before it is upmixed
 
 
 def _fade(num_samples: int) -> np.ndarray:
@@ -28,62 +29,86 @@ def _fade(num_samples: int) -> np.ndarray:
     return (0.5 - 0.5 * np.cos(np.pi * t)).astype(np.float32)
 
 
-def audio_frames(path: str | Path) -> tuple[int, int]:
-    """(frames, sample rate) of an audio file without decoding it; :class:`AudioFileError` if unreadable."""
-    try:
-        info = sf.info(str(path))
-    except (sf.LibsndfileError, RuntimeError, OSError) as err:
-        raise AudioFileError(f"{path}: not a readable audio file ({getattr(err, 'error_string', err)})") from None
-    return int(info.frames), int(info.samplerate)
+def to_mono(block: np.ndarray) -> np.ndarray:
+    """``[C, T]`` -> ``[T]`` float32: the channel itself, or the mean of the channels (float64 sum)."""
+    if block.shape[0] == 1:
+        return np.asarray(block[0], dtype=np.float32)
+    return block.mean(0, dtype=np.float64).astype(np.float32)
 
 
-def is_long(path: str | Path, chunk_s: float | None = None) -> bool:
-    """True when ``path`` is a readable audio file longer than one chunk (unreadable files: False,
-    so that the ordinary reader reports them)."""
-    try:
-        frames, rate = audio_frames(path)
-    except AudioFileError:
-        return False
-    return frames > (CHUNK_S if chunk_s is None else chunk_s) * rate
+def chunk_samples(rate: int, chunk_s: float | None = None, overlap_s: float | None = None) -> tuple[int, int]:
+    """(chunk, overlap) in samples at ``rate``."""
+    chunk = max(1, int(round((CHUNK_S if chunk_s is None else chunk_s) * rate)))
+    overlap = min(chunk // 2, int(round((OVERLAP_S if overlap_s is None else overlap_s) * rate)))
+    return chunk, overlap
+
+
+def chunked_upmix(blocks: Iterable[np.ndarray], rate: int, generate: Generate, emit: Emit,
+                  chunk_s: float | None = None, overlap_s: float | None = None, gain: float = 1.0,
+                  before_chunk: BeforeChunk | None = None) -> int:
+    """Fold ``blocks`` (``[C, T]`` float32) to mono, scale by ``gain``, upmix chunk by chunk and ``emit``
+    the stereo in order. Returns the number of samples emitted (the input's)."""
+    chunk, overlap = chunk_samples(rate, chunk_s, overlap_s)
+    buffer: list[np.ndarray] = []
+    buffered = 0
+    pending = None  # the previous chunk's last `keep` stereo samples, not yet emitted
+    index = total = 0
+    source = iter(blocks)
+    exhausted = False
+    while True:
+        while not exhausted and buffered <= chunk:  # one sample past the chunk tells whether it is the last
+            try:
+                block = next(source)
+            except StopIteration:
+                exhausted = True
+                break
+            mono = to_mono(block)
+            if gain != 1.0:
+                mono = (mono.astype(np.float64) * gain).astype(np.float32)
+            buffer.append(mono)
+            buffered += mono.shape[0]
+        if buffered == 0:
+            break
+        joined = np.concatenate(buffer) if len(buffer) > 1 else buffer[0]
+        last = exhausted and buffered <= chunk
+        mono, rest = joined[:chunk], joined[chunk:]
+        if before_chunk is not None:
+            before_chunk(mono, index, last)
+        stereo = np.array(generate(mono, rate, index), dtype=np.float32)
+        if pending is not None:
+            n = pending.shape[1]
+            w = _fade(n)
+            stereo[:, :n] = w * stereo[:, :n] + (1 - w) * pending
+        keep = 0 if last else min(overlap, mono.shape[0] // 2)
+        emit(np.ascontiguousarray(stereo[:, :stereo.shape[1] - keep]))
+        total += stereo.shape[1] - keep
+        pending = stereo[:, stereo.shape[1] - keep:] if keep else None
+        carry = mono[mono.shape[0] - keep:] if keep else mono[:0]
+        buffer = [np.concatenate([carry, rest])] if carry.shape[0] + rest.shape[0] else []
+        buffered = sum(b.shape[0] for b in buffer)
+        index += 1
+        if last:
+            break
+    return total
 
 
 def stream_upmix(in_path: str | Path, out_path: str | Path, generate: Generate,
                  chunk_s: float | None = None, overlap_s: float | None = None) -> Path:
-    """Upmix ``in_path`` chunk by chunk into ``out_path`` (through a temporary file and a rename)."""
-    in_path, out_path = Path(in_path), Path(out_path)
-    frames, rate = audio_frames(in_path)
-    chunk = max(1, int(round((CHUNK_S if chunk_s is None else chunk_s) * rate)))
-    overlap = min(chunk // 2, int(round((OVERLAP_S if overlap_s is None else overlap_s) * rate)))
-    fmt, subtype = output_format(out_path)
+    """Upmix ``in_path`` (any media file) chunk by chunk into ``out_path`` (any output format, through a
+    temporary file and a rename)."""
+    from .media.job import MediaOptions, upmix_media
+
+    return upmix_media(in_path, out_path, generate, MediaOptions(), chunk_s=chunk_s, overlap_s=overlap_s).path
+
+
+def is_long(path: str | Path, chunk_s: float | None = None) -> bool:
+    """True when ``path`` is a readable media file whose audio is longer than one chunk (unreadable files:
+    False, so that the ordinary reader reports them)."""
+    from .audio_io import AudioFileError
+    from .media.probe import probe
+
     try:
-        with atomic_output(out_path) as tmp, sf.SoundFile(str(in_path)) as src, \
-                sf.SoundFile(tmp, "w", rate, 2, format=fmt, subtype=subtype) as dst:
-            pending = None  # the previous chunk's last `overlap` stereo samples, not yet written
-            start, index = 0, 0
-            while start < frames:
-                block = src.read(min(chunk, frames - start), dtype="float32", always_2d=True)
-                if block.shape[0] == 0:
-                    break
-                if not np.isfinite(block).all():
-                    raise AudioFileError(f"{in_path}: contains NaN or infinite samples")
-                stereo = np.asarray(generate(block.mean(1), rate, index), dtype=np.float32)
-                if pending is not None:
-                    n = pending.shape[1]
-                    w = _fade(n)
-                    stereo[:, :n] = w * stereo[:, :n] + (1 - w) * pending
-                last = start + block.shape[0] >= frames
-                keep = 0 if last else min(overlap, block.shape[0] // 2)
-                dst.write(np.ascontiguousarray(stereo[:, :stereo.shape[1] - keep].T))
-                pending = stereo[:, stereo.shape[1] - keep:] if keep else None
-                if keep:
-                    src.seek(start + block.shape[0] - keep)
-                start += block.shape[0] - keep
-                index += 1
-    except (sf.LibsndfileError, RuntimeError) as err:
-        raise AudioFileError(f"{in_path}: cannot upmix ({getattr(err, 'error_string', err)})") from None
-    return out_path
-
-
-def sf_channels(path: str | Path) -> int:
-    """Number of channels of a readable audio file."""
-    return int(sf.info(str(path)).channels)
+        stream = probe(path).stream(0)
+    except AudioFileError:
+        return False
+    return (stream.duration_s or 0.0) > (CHUNK_S if chunk_s is None else chunk_s)

@@ -51,10 +51,11 @@ def test_one_file(upmix, tmp_path, capsys):
 def test_one_file_into_an_existing_folder_and_to_flac(upmix, tmp_path):
     src = write_wav(tmp_path / "song.flac", music_like(8_000, 8_000), 8_000, subtype="PCM_16")
     (tmp_path / "out").mkdir()
-    assert upmix(src, "-o", tmp_path / "out") == 0
-    assert _read(tmp_path / "out" / "song.wav")[0].shape == (2, 8_000)
-    assert upmix(src, "-o", tmp_path / "out" / "song.flac") == 0
+    assert upmix(src, "-o", tmp_path / "out") == 0  # into a folder: the input's own format
+    assert _read(tmp_path / "out" / "song.flac")[0].shape == (2, 8_000)
     assert sf.info(str(tmp_path / "out" / "song.flac")).format == "FLAC"
+    assert upmix(src, "-o", tmp_path / "out" / "song.wav") == 0
+    assert _read(tmp_path / "out" / "song.wav")[0].shape == (2, 8_000)
 
 
 def test_an_out_ending_in_a_slash_is_a_folder(upmix, tmp_path):
@@ -102,7 +103,7 @@ def test_a_folder_input(upmix, tmp_path):
     write_wav(tmp_path / "album" / "two.flac", music_like(4_000, 8_000, seed=1), 8_000, subtype="PCM_24")
     (tmp_path / "album" / "notes.txt").write_text("not audio")
     assert upmix(tmp_path / "album", "-o", tmp_path / "out") == 0
-    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == ["one.wav", "two.wav"]
+    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == ["one.wav", "two.flac"]  # formats kept
 
 
 def test_existing_outputs_are_skipped_unless_overwrite(upmix, tmp_path, capsys):

@@ -156,26 +156,28 @@ def test_unwritable_output_folder(tiny_model_dir, tmp_path, capsys, where):
     assert leftovers(tmp_path) == []
 
 
-@pytest.mark.parametrize("name", ["out.mp3", "out.ogg", "out", "out.WAVE"])
+@pytest.mark.parametrize("name", ["out.xyz", "out.txt", "out", "out.WAVE"])
 def test_unsupported_output_extension(tiny_model_dir, tmp_path, capsys, name):
     src = write_wav(tmp_path / "a.wav", music_like(3_000, 8_000), 8_000)
     assert _upmix(tiny_model_dir, src, "-o", tmp_path / name) == 1
-    _check_one_line_error(capsys.readouterr().err, tmp_path / name, "output must end in .wav or .flac")
+    err = capsys.readouterr().err
+    _check_one_line_error(err, tmp_path / name, "cannot write")
+    assert "choose one of .wav, .flac, .mp3, .m4a, .opus, .ogg, .mp4" in err  # the choices are named
     assert not (tmp_path / name).exists()
 
 
 def test_two_inputs_with_the_same_name(tiny_model_dir, tmp_path, capsys):
     (tmp_path / "x").mkdir()
     first = write_wav(tmp_path / "song.wav", music_like(3_000, 8_000), 8_000)
-    second = write_wav(tmp_path / "x" / "song.flac", music_like(3_000, 8_000, seed=1), 8_000, subtype="PCM_16")
+    second = write_wav(tmp_path / "x" / "song.wav", music_like(3_000, 8_000, seed=1), 8_000, subtype="PCM_16")
     assert _upmix(tiny_model_dir, first, second, "-o", tmp_path / "out") == 1
     assert f"{second}: same output name as {first}" in capsys.readouterr().err
     assert fold_error(sf.read(str(tmp_path / "out" / "song.wav"))[0].T, sf.read(str(first))[0]) <= 1e-6
 
 
 def test_an_unwritable_rate_is_reported_not_raised(tiny_model_dir, tmp_path, capsys):
-    """FLAC cannot store 768 kHz: the write fails cleanly and leaves nothing behind."""
-    src = write_wav(tmp_path / "a.wav", music_like(2_000, 768_000), 768_000)
+    """FLAC cannot store 1.1 MHz: the write fails cleanly and leaves nothing behind."""
+    src = write_wav(tmp_path / "a.wav", music_like(2_000, 1_100_000), 1_100_000)
     assert _upmix(tiny_model_dir, src, "-o", tmp_path / "out.flac") == 1
     _check_one_line_error(capsys.readouterr().err, tmp_path / "out.flac", "cannot write")
     assert not (tmp_path / "out.flac").exists() and leftovers(tmp_path) == []

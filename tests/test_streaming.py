@@ -60,6 +60,6 @@ def test_upmix_file_and_cli_stream_long_files(tiny_model_dir, tmp_path, monkeypa
     stereo_src = write_wav(tmp_path / "st.wav", np.stack([mono, 0.5 * mono]), RATE)
     assert cli.main(["upmix", str(stereo_src), "-o", str(tmp_path / "cli.wav"), "--model", str(tiny_model_dir),
                      "--steps", "2", "--seed", "0"]) == 0
-    assert "2-channel input, folded to mono" in capsys.readouterr().err
+    assert "stereo input, folded to mono" in capsys.readouterr().err
     stereo, _ = sf.read(str(tmp_path / "cli.wav"), dtype="float32", always_2d=True)
     assert stereo.shape == (mono.shape[0], 2) and fold_error(stereo.T, 0.75 * mono) <= 1e-6

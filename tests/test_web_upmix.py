@@ -115,8 +115,14 @@ def test_downloads_wav_and_flac_keep_the_fold_down(stereo_result):
         audio, _ = sf.read(str(path), dtype="float64")
         assert fold_error(audio.T, upload.mono) < 2 ** -22  # 24-bit quantisation of L and R
     assert downloads(result, "FLAC") == flacs
-    with pytest.raises(ValueError, match="format must be one of WAV, FLAC, got 'MP3'"):
-        downloads(result, "MP3")
+    mp3s = downloads(result, "MP3")  # lossy downloads: the same length, the fold-down to codec error
+    assert [p.name for p in mp3s] == ["mix_m2s_take1.mp3", "mix_m2s_take2.mp3"]
+    from m2s_gen.audio_io import read_audio
+
+    audio, rate = read_audio(mp3s[0])
+    assert rate == RATE and audio.shape == (2, upload.mono.shape[0])
+    with pytest.raises(ValueError, match="format must be one of WAV, FLAC, MP3, M4A, got 'OGG'"):
+        downloads(result, "OGG")
     assert result.systems() == {"model": result.takes, "freq_decorrelator": [result.players[
         "baseline (freq_decorrelator)"]], "original": [result.original]}
 

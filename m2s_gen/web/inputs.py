@@ -10,7 +10,6 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
-import soundfile as sf
 
 from m2s_gen.audio_io import AudioFileError, read_audio
 
@@ -62,11 +61,13 @@ def load_upload(path: str | Path, settings: WebSettings, name: str | None = None
                           f"{settings.max_upload_mb:g} MB")
     # 2. duration from the header, before decoding
     try:
-        info = sf.info(str(path))
-    except (sf.LibsndfileError, RuntimeError, OSError, ValueError):
-        info = None  # read_audio below words the problem
-    if info is not None and info.frames > settings.max_duration_s * info.samplerate:
-        raise UploadError(f"{name}: {info.frames / info.samplerate:.1f} s long, more than this server's limit "
+        from m2s_gen.media.probe import probe
+
+        duration_s = probe(path).stream(0).duration_s
+    except AudioFileError:
+        duration_s = None  # read_audio below words the problem
+    if duration_s is not None and duration_s > settings.max_duration_s:
+        raise UploadError(f"{name}: {duration_s:.1f} s long, more than this server's limit "
                           f"of {settings.max_duration_s:g} s")
     # 3. decode and validate (the CLI's checks and messages)
     try:

@@ -16,7 +16,9 @@ from .session import close_session
 from .settings import WebSettings
 from .upmix import DOWNLOAD_FORMATS
 
-AUDIO_TYPES = [".wav", ".flac", ".ogg", ".oga", ".opus", ".mp3", ".aif", ".aiff", ".au", ".caf", ".w64", ".wv"]
+from m2s_gen.media.formats import AUDIO_READ, VIDEO_READ
+
+AUDIO_TYPES = list(AUDIO_READ + VIDEO_READ)  # for a video, its first audio stream is upmixed
 SESSION_IDLE_S = 6 * 3600
 CSS = ".m2s-players { flex-wrap: wrap; } .m2s-players > div { min-width: 260px; }"
 
@@ -36,7 +38,7 @@ def build_app(upmixer, settings: WebSettings, root: Path, model_name: str = "the
         with gr.Tab("Upmix"):
             with gr.Row():
                 with gr.Column(scale=1):
-                    upload = gr.File(label="audio file (mono, or stereo to fold)", file_types=AUDIO_TYPES,
+                    upload = gr.File(label="audio or video file (mono, or stereo to fold)", file_types=AUDIO_TYPES,
                                      type="filepath", elem_id="m2s-upload")
                     run = gr.Button("Upmix", variant="primary", elem_id="m2s-run")
                 with gr.Column(scale=2):
@@ -68,7 +70,7 @@ def build_app(upmixer, settings: WebSettings, root: Path, model_name: str = "the
                                        elem_id="m2s-correlation")
             with gr.Row():
                 fmt = gr.Radio(list(DOWNLOAD_FORMATS), value="WAV", label="download format (WAV: 32-bit float, "
-                               "FLAC: 24-bit)", elem_id="m2s-format")
+                               "FLAC: 24-bit, MP3: 320k, M4A: AAC 256k)", elem_id="m2s-format")
                 files = gr.File(label="download the takes", file_count="multiple", interactive=False,
                                 elem_id="m2s-downloads")
         with gr.Tab("Blind test"):

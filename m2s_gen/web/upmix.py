@@ -19,7 +19,7 @@ from .plots import make_plots
 
 #: download format -> extension (written as m2s_gen.audio_io.WRITE_FORMATS says: 32-bit float WAV,
 #: 24-bit FLAC). The players get the float WAVs: lossless, so the fold-down played is the input itself.
-DOWNLOAD_FORMATS = {"WAV": ".wav", "FLAC": ".flac"}
+DOWNLOAD_FORMATS = {"WAV": ".wav", "FLAC": ".flac", "MP3": ".mp3", "M4A": ".m4a"}
 
 Progress = Callable[[float, str], None]
 
@@ -99,7 +99,8 @@ def run_upmix(upmixer, upload: Upload, controls: Controls, folder: Path, baselin
 
 
 def downloads(result: UpmixResult, fmt: str) -> list[Path]:
-    """The takes as ``fmt`` ("WAV": 32-bit float, "FLAC": 24-bit), written on first request."""
+    """The takes as ``fmt`` ("WAV": 32-bit float, "FLAC": 24-bit, "MP3" 320k, "M4A": AAC 256k), written on
+    first request."""
     if fmt not in DOWNLOAD_FORMATS:
         raise ValueError(f"format must be one of {', '.join(DOWNLOAD_FORMATS)}, got {fmt!r}")
     if fmt not in result.downloads_made:
@@ -109,7 +110,14 @@ def downloads(result: UpmixResult, fmt: str) -> list[Path]:
             target = take.with_suffix(suffix)
             if target != take:
                 audio, rate = sf.read(str(take), dtype="float32", always_2d=True)
-                _write(target, audio.T, rate)
+                if suffix in (".mp3", ".m4a"):  # lossy: MP3 320k, AAC 256k, through a temporary file
+                    from m2s_gen.audio_io import atomic_output
+                    from m2s_gen.media.encode import AudioWriter
+
+                    with atomic_output(target) as tmp, AudioWriter(tmp, suffix, rate) as writer:
+                        writer.write(audio.T)
+                else:
+                    _write(target, audio.T, rate)
             paths.append(target)
         result.downloads_made[fmt] = paths
     return result.downloads_made[fmt]
