@@ -272,36 +272,49 @@ def _media_options(args: argparse.Namespace):
     return options
 
 
-def _check_model_options(args: argparse.Namespace) -> None:
-    import torch
+#: the option of each setting the library checks (SettingError.name)
+OPTION_OF_SETTING = {"width_db": "--width-db", "num_steps": "--steps", "guidance_scale": "--guidance",
+                     "bass_mono_hz": "--bass-mono-hz", "temperature": "--temperature", "num_draws": "--draws",
+                     "band_widths_db": "--band-width", "prompt": "--prompt", "level_spread": "--level-spread",
+                     "time_course": "--time-course", "hold_band_widths": "--hold-band-widths", "preset": "--preset"}
 
-    from .pipeline import Upmixer
+
+def _sampler_settings(args: argparse.Namespace):
+    from .sampler_settings import SamplerSettings
+
+    return SamplerSettings(num_steps=args.steps, guidance_scale=args.guidance, temperature=args.temperature,
+                           num_draws=args.draws, level_spread=args.level_spread, time_course=args.time_course,
+                           hold_band_widths=args.hold_band_widths)
+
+
+def _check_model_options(args: argparse.Namespace) -> None:
+    """The model's options, checked without loading torch (the device is checked with the model)."""
+    from .controls import check_band_widths, check_controls
     from .prompts import parse_prompt
+    from .sampler_settings import SettingError
 
     try:
         if args.prompt:
-            parse_prompt(args.prompt)
-        Upmixer.check_inputs(torch.zeros(1), 48_000, args.width_db, args.steps, args.guidance,
-                             args.bass_mono_hz, 1, args.temperature, args.draws, level_spread=args.level_spread,
-                             time_course=args.time_course, hold_band_widths=args.hold_band_widths)
-        Upmixer._check_band_widths(args.band_width)
-    except ValueError as err:
-        raise CliError(f"argument {_option_of(str(err))}: {err}", exit_code=2) from None
+            try:
+                parse_prompt(args.prompt)
+            except ValueError as err:  # its message starts with "prompt:"
+                raise CliError(f"argument --prompt: {err}", exit_code=2) from None
+        check_controls(args.width_db, args.bass_mono_hz)
+        _sampler_settings(args).check()
+        check_band_widths(args.band_width)
+    except SettingError as err:
+        raise CliError(f"argument {OPTION_OF_SETTING.get(err.name, err.name)}: {err}", exit_code=2) from None
+
+
+def _check_device(device_name: str) -> None:
+    import torch
+
     try:
-        device = torch.device(args.device)
+        device = torch.device(device_name)
     except RuntimeError as err:
         raise CliError(f"argument --device: {err}", exit_code=2) from None
     if device.type == "cuda" and not torch.cuda.is_available():
-        raise CliError(f"argument --device: {args.device!r} asked for but no CUDA device is available", 2)
-
-
-def _option_of(message: str) -> str:
-    """The CLI option a pipeline ``ValueError`` is about (its message starts with the argument name)."""
-    names = {"width_db": "--width-db", "num_steps": "--steps", "guidance_scale": "--guidance",
-             "bass_mono_hz": "--bass-mono-hz", "temperature": "--temperature", "num_draws": "--draws", "band_widths_db": "--band-width", "prompt": "--prompt",
-             "level_spread": "--level-spread", "time_course": "--time-course",
-             "hold_band_widths": "--hold-band-widths", "preset": "--preset"}
-    return next((flag for key, flag in names.items() if message.startswith(key)), "value")
+        raise CliError(f"argument --device: {device_name!r} asked for but no CUDA device is available", 2)
 
 
 def _baseline(args: argparse.Namespace):
@@ -328,6 +341,7 @@ def _baseline(args: argparse.Namespace):
 
 
 def _model(args: argparse.Namespace):
+    _check_device(args.device)
     from .loading import ModelLoadError
     from .pipeline import Upmixer
 
@@ -348,9 +362,7 @@ def _model(args: argparse.Namespace):
         except ValueError as err:
             raise CliError(f"argument --preset: {err}", exit_code=2) from None
     options = dict(prompt=args.prompt, width_db=args.width_db, bass_mono_hz=args.bass_mono_hz,
-                   band_widths_db=args.band_width, num_steps=args.steps, guidance_scale=args.guidance,
-                   temperature=args.temperature, num_draws=args.draws, level_spread=args.level_spread,
-                   time_course=args.time_course, hold_band_widths=args.hold_band_widths, preset=args.preset,
+                   band_widths_db=args.band_width, settings=_sampler_settings(args), preset=args.preset,
                    seed=args.seed)
 
     def generate(mono, sample_rate, progress=False):

@@ -18,14 +18,13 @@ from diffusers import DPMSolverMultistepScheduler
 from tqdm.auto import tqdm
 
 from . import attributes, features, image_stages, presets, prompts, spatial
+from .controls import MAX_WIDTH_DB, MIN_WIDTH_DB, check_band_widths, check_controls  # noqa: F401 (re-exported)
 from .sampler_settings import FIELD_NAMES as SAMPLER_FIELDS, SamplerSettings
 from .audio_io import read_audio, write_audio_atomic
 from .peak import limit_side
 from .resample import resample, resampled_length
 from .segments import overlap_add, plan_segments
 
-MAX_WIDTH_DB = 10.0
-MIN_WIDTH_DB = -40.0
 #: A requested side-mid coherence at or below this (the diffuse words) renders the decorrelated part
 #: strictly decorrelated: its energy follows the mid per band, not per quarter band (spatial.render_side).
 DIFFUSE_COHERENCE = 0.2
@@ -122,12 +121,7 @@ class Upmixer:
             raise ValueError("mono is empty (0 samples)")
         if not torch.isfinite(mono).all():
             raise ValueError("mono contains NaN or infinite samples")
-        if width_db is not None and not MIN_WIDTH_DB <= width_db <= MAX_WIDTH_DB:
-            raise ValueError(f"width_db must be in [{MIN_WIDTH_DB}, {MAX_WIDTH_DB}] dB, got {width_db}")
-        if bass_mono_hz is not None and not 0 <= bass_mono_hz <= 2_000:
-            raise ValueError(f"bass_mono_hz must be in [0, 2000] Hz, got {bass_mono_hz}")
-        if not 1 <= num_takes <= 64:
-            raise ValueError(f"num_takes must be in [1, 64], got {num_takes}")
+        check_controls(width_db, bass_mono_hz, num_takes)
         if settings is not None:
             settings.check()
 
@@ -338,16 +332,7 @@ class Upmixer:
 
     @staticmethod
     def _check_band_widths(band_widths_db) -> list[tuple[float, float, float]]:
-        out = []
-        for item in band_widths_db or []:
-            if len(item) != 3:
-                raise ValueError(f"band_widths_db items must be (low_hz, high_hz, width_db), got {item!r}")
-            low, high, width = (float(v) for v in item)
-            if not 0 <= low < high or not MIN_WIDTH_DB <= width <= MAX_WIDTH_DB:
-                raise ValueError(f"band_widths_db: need 0 <= low_hz < high_hz and width_db in "
-                                 f"[{MIN_WIDTH_DB}, {MAX_WIDTH_DB}], got {item!r}")
-            out.append((low, high, width))
-        return out
+        return check_band_widths(band_widths_db)
 
     def _side_at_model_rate(self, mid: torch.Tensor, attrs: torch.Tensor, mask: torch.Tensor,
                             sampler: SamplerSettings, seed: int, targets: dict, band_widths_db=(),

@@ -54,3 +54,11 @@ def test_loading_the_model_prints_no_library_warnings(tiny_model_dir):
     done = subprocess.run([sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True, timeout=120,
                           env={"PYTHONPATH": str(REPO), "PATH": "/usr/bin:/bin"})
     assert done.returncode == 0 and done.stdout.strip() == "loaded" and done.stderr == "", done.stderr
+
+
+def test_an_argument_error_does_not_import_torch(tmp_path):
+    code = ("import sys\nfrom m2s_gen import cli\n"
+            f"code = cli.main(['upmix', {str(tmp_path / 'a.wav')!r}, '-o', {str(tmp_path / 'b.wav')!r}, "
+            "'--width-db', '99'])\n"
+            "print(code, 'TORCH' if 'torch' in sys.modules else 'NO-TORCH')")
+    assert _run(code).split() == ["2", "NO-TORCH"]

@@ -55,9 +55,7 @@ class Controls:
 
     def check(self, max_takes: int, upmixer=None) -> None:
         """Raise ``ValueError`` naming the setting and its accepted range (``upmixer``: whose presets)."""
-        import torch
-
-        from m2s_gen.pipeline import Upmixer
+        from m2s_gen.controls import check_controls
 
         if isinstance(self.seed, bool) or not isinstance(self.seed, int) or not 0 <= self.seed <= MAX_SEED:
             raise ValueError(f"seed must be an integer in [0, {MAX_SEED}], got {self.seed!r}")
@@ -67,14 +65,20 @@ class Controls:
             parse_prompt(self.prompt)
         if self.preset is not None:
             presets.resolve(self.preset, _model_presets(upmixer))
-        Upmixer.check_inputs(torch.zeros(1), 48_000, self.width_db, self.num_steps, self.guidance_scale,
-                             self.bass_mono_hz, self.num_takes, self.temperature, self.num_draws)
+        check_controls(self.width_db, self.bass_mono_hz, self.num_takes)
+        self.sampler_settings().check()
+
+    def sampler_settings(self):
+        """The form's sampler settings (``None``: the model's default)."""
+        from m2s_gen.sampler_settings import SamplerSettings
+
+        return SamplerSettings(num_steps=self.num_steps, num_draws=self.num_draws, temperature=self.temperature,
+                               guidance_scale=self.guidance_scale)
 
     def upmixer_kwargs(self) -> dict:
         """Keyword arguments of ``Upmixer.__call__``."""
         return dict(prompt=self.prompt, width_db=self.width_db, bass_mono_hz=self.bass_mono_hz or None,
-                    seed=self.seed, num_takes=self.num_takes, num_steps=self.num_steps, num_draws=self.num_draws,
-                    temperature=self.temperature, guidance_scale=self.guidance_scale, preset=self.preset)
+                    seed=self.seed, num_takes=self.num_takes, settings=self.sampler_settings(), preset=self.preset)
 
     def describe(self) -> str:
         """One line for the page: what was asked for."""
