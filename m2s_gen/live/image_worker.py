@@ -1,0 +1,196 @@
+"""The spatial image of a stream, re-sampled by the model on the recent past.
+
+Every :data:`UPDATE_HOPS` hops (0.48 s; the first after 0.24 s) a job takes the last
+:data:`ENCODE_FRAMES` frames of the mid heard so far and
+
+1. encodes them with the codec (the new frames, with :data:`ENCODE_CONTEXT_FRAMES` of context
+   before them: the codec is convolutional) into the conditioning history;
+2. summarises the whole history (:func:`m2s_gen.features.track_context`: a running track summary);
+3. samples the spatial latent of the last :data:`SAMPLE_FRAMES` frames (10.24 s, as an offline
+   segment) and makes the image as offline (:meth:`m2s_gen.Upmixer._images`: calibration, band-level
+   anchoring to the width head, the prompt's attributes, band widths);
+4. keeps, per band, the image's width and coherence over that window (energy-weighted).
+
+The result is due :data:`APPLY_DELAY_HOPS` hops after the job started and is cross-faded in over
+:data:`CROSSFADE_HOPS`. With ``realtime=True`` the jobs run in a background thread and the audio
+never waits: an image not ready when due is counted as late and cross-faded in when it arrives.
+With ``realtime=False`` the jobs run in the caller's thread, so the output depends only on the
+input and the seed.
+"""
+from __future__ import annotations
+
+import threading
+from concurrent.futures import Future, ThreadPoolExecutor
+
+import numpy as np
+import torch
+
+from .. import features, spatial
+
+HOP = spatial.STFT_HOP
+HOPS_PER_FRAME = spatial.STFT_FRAMES_PER_PARAM
+UPDATE_HOPS = 48  # 0.48 s: 12 parameter frames
+FIRST_UPDATE_HOPS = 24
+APPLY_DELAY_HOPS = 48  # the model's time to make an image (half that for the first)
+CROSSFADE_HOPS = 12
+ENCODE_FRAMES = 48  # 1.92 s encoded per job
+ENCODE_CONTEXT_FRAMES = 12  # of which the first 0.48 s only give context (their latents are kept from before)
+SAMPLE_FRAMES = 256  # the window the image is sampled on: 10.24 s, an offline segment
+MAX_HISTORY_FRAMES = 15_000  # the track summary reads the last 10 minutes
+
+
+def summarise_image(params: torch.Tensor, cond: torch.Tensor) -> np.ndarray:
+    """Per-band ``[3B]`` (width dB, coherence re, im) of an image ``[3B, N]`` over its window,
+    energy-weighted by the mid's band energies in ``cond`` ``[C, N]``."""
+    num_bands = spatial.NUM_BANDS
+    mid_db = cond[-num_bands:].double() * features.MID_DB_SCALE + features.MID_DB_CENTRE
+    e_mid = 10 ** (mid_db / 10)
+    ratio_db, coh_re, coh_im = params.double().chunk(3, dim=-2)
+    e_side = e_mid * 10 ** (ratio_db / 10)
+    amplitude = torch.sqrt(e_mid * e_side)
+    total_mid, total_side = e_mid.sum(-1) + 1e-20, e_side.sum(-1) + 1e-20
+    norm = torch.sqrt(total_mid * total_side)
+    level = 10 * torch.log10(total_side / total_mid)
+    out = torch.cat([level, (coh_re * amplitude).sum(-1) / norm, (coh_im * amplitude).sum(-1) / norm])
+    return spatial.clamp_params(out[:, None]).squeeze(-1).numpy()
+
+
+def initial_image(config) -> np.ndarray:
+    """The image before the model has heard anything: the model's typical width per band, no coherence."""
+    level = np.asarray(config.band_level_profile_db if config.band_level_profile_db is not None
+                       else [-10.0] * spatial.NUM_BANDS, dtype=np.float64) + config.side_level_offset_db
+    return np.concatenate([level, np.zeros(2 * spatial.NUM_BANDS)])
+
+
+class ImageModel:
+    """The model's side of a stream: the conditioning history and one image per job."""
+
+    def __init__(self, upmixer, settings, prompt, width_db, band_widths_db, seed: int):
+        self.up = upmixer
+        self.settings = settings
+        self.attrs, self.mask = upmixer._attribute_condition(prompt, width_db)
+        self.targets = upmixer._attribute_targets(prompt, width_db)
+        self.band_widths_db = band_widths_db
+        self.seed = int(seed)
+        self.level_offset = None
+        head = upmixer.width_head
+        if settings.level_spread > 0 and head is not None and upmixer.config.anchor_to_width_head:
+            self.level_offset = head.draw_offsets_db(self.seed * 7_919 % (2**62), settings.level_spread)
+        channels = upmixer.denoiser.config.cond_channels
+        self.history = np.zeros((channels, 0), dtype=np.float32)
+        self.history_start = 0  # absolute frame of history[:, 0]
+
+    def _store(self, cond: np.ndarray, first_frame: int) -> None:
+        """Write frames ``first_frame ..`` of the conditioning into the history."""
+        end = first_frame + cond.shape[1]
+        have_end = self.history_start + self.history.shape[1]
+        if end > have_end:
+            self.history = np.concatenate([self.history, np.zeros((cond.shape[0], end - have_end), np.float32)], 1)
+        self.history[:, first_frame - self.history_start:end - self.history_start] = cond
+        if self.history.shape[1] > MAX_HISTORY_FRAMES:
+            drop = self.history.shape[1] - MAX_HISTORY_FRAMES
+            self.history, self.history_start = self.history[:, drop:], self.history_start + drop
+
+    @torch.inference_mode()
+    def image(self, index: int, num_frames: int, window: np.ndarray) -> np.ndarray:
+        """Job ``index``: the mid heard up to frame ``num_frames``; ``window`` its last samples
+        (up to ``ENCODE_FRAMES`` frames) at the model rate -> the image ``[3B]``."""
+        up = self.up
+        # 1. encode the new frames with their context
+        cond = features.mono_conditioning(up.codec, torch.from_numpy(window).float()[None], up.config.latent_scale)
+        if not up.config.use_codec_latents:
+            cond = features.without_latents(cond)
+        cond = cond[0].float().numpy()
+        first = num_frames - cond.shape[1]
+        keep = 0 if first == 0 else ENCODE_CONTEXT_FRAMES
+        self._store(cond[:, keep:], first + keep)
+        history = torch.from_numpy(self.history[:, :num_frames - self.history_start])
+        # 2. the running track summary; 3. the image of the last SAMPLE_FRAMES frames
+        context = features.track_context(history) if up.uses_track_context() else None
+        recent = history[:, -SAMPLE_FRAMES:][None]
+        s = self.settings
+        generator = torch.Generator().manual_seed((self.seed * 1_000_003 + index) % (2**62))
+        draws = up._sample(recent.repeat_interleave(s.num_draws, 0).to(up.device), self.attrs, self.mask,
+                           s.num_steps, s.guidance_scale, generator, s.temperature, context)
+        params = up._images(draws, recent, self.targets, self.band_widths_db, s.calibrate,
+                            s.band_level_anchor, self.level_offset)
+        # 4. per band over the window
+        return summarise_image(params[0], recent[0])
+
+
+class ImageSchedule:
+    """When images are asked for, when they are due, and the cross-fade between them.
+
+    ``advance(mid_hop)`` once per hop of the mid at the model rate, after that hop is rendered;
+    ``image()`` the image ``[3B]`` to render the next hop with.
+    """
+
+    def __init__(self, model: ImageModel, realtime: bool):
+        self.model = model
+        self.realtime = realtime
+        self.executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="m2s-image") if realtime else None
+        self.lock = threading.Lock()
+        self.ring = np.zeros(ENCODE_FRAMES * spatial.PARAM_HOP)
+        self.num_hops = 0
+        self.num_jobs = 0
+        self.due: dict[int, Future] = {}
+        self.overdue: list[Future] = []
+        self.late_images = 0
+        self.job_seconds: list[float] = []
+        self.current = initial_image(model.up.config)
+        self.fade_from = self.fade_to = None
+        self.fade_pos = 0
+
+    def image(self) -> np.ndarray:
+        return self.current
+
+    def _job(self, index: int, num_frames: int, window: np.ndarray) -> np.ndarray:
+        import time
+
+        start = time.perf_counter()
+        out = self.model.image(index, num_frames, window)
+        with self.lock:
+            self.job_seconds.append(time.perf_counter() - start)
+        return out
+
+    def _submit(self) -> Future:
+        num_frames = self.num_hops // HOPS_PER_FRAME
+        length = min(num_frames, ENCODE_FRAMES) * spatial.PARAM_HOP
+        window = self.ring[len(self.ring) - length:].copy()
+        index = self.num_jobs
+        self.num_jobs += 1
+        if self.executor is not None:
+            return self.executor.submit(self._job, index, num_frames, window)
+        future: Future = Future()
+        future.set_result(self._job(index, num_frames, window))
+        return future
+
+    def _start_fade(self, image: np.ndarray) -> None:
+        self.fade_from, self.fade_to, self.fade_pos = self.current.copy(), image, 0
+
+    def advance(self, mid_hop: np.ndarray) -> None:
+        self.ring = np.concatenate([self.ring[HOP:], mid_hop])  # the last ENCODE_FRAMES frames heard
+        self.num_hops += 1
+        h = self.num_hops
+        if h == FIRST_UPDATE_HOPS or (h >= UPDATE_HOPS and h % UPDATE_HOPS == 0):
+            self.due[h + min(APPLY_DELAY_HOPS, h)] = self._submit()
+        job = self.due.pop(h, None)
+        if job is not None:
+            if job.done() or not self.realtime:
+                self._start_fade(job.result())
+            else:
+                self.late_images += 1
+                self.overdue.append(job)
+        if self.overdue and self.overdue[0].done():  # a late image: faded in as soon as it is there
+            self._start_fade(self.overdue.pop(0).result())
+        if self.fade_to is not None:
+            self.fade_pos += 1
+            t = self.fade_pos / CROSSFADE_HOPS
+            self.current = self.fade_from + (self.fade_to - self.fade_from) * min(t, 1.0)
+            if t >= 1:
+                self.fade_to = None
+
+    def close(self) -> None:
+        if self.executor is not None:
+            self.executor.shutdown(wait=True, cancel_futures=True)
+            self.executor = None
