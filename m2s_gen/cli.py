@@ -26,7 +26,7 @@ from tqdm.auto import tqdm
 
 from . import __version__
 from .audio_io import AudioFileError, output_format, read_audio, write_audio_atomic
-from . import streaming
+from . import cli_live, streaming
 from .streaming import sf_channels
 from .sharding import local_device, parse_shard, shard_from_environment, take_shard
 
@@ -111,6 +111,7 @@ def get_parser() -> argparse.ArgumentParser:
                        "split a catalogue between processes; under `accelerate launch` or torchrun the "
                        "default is RANK/WORLD_SIZE")
 
+    cli_live.add_parsers(commands)  # m2s stream, m2s live
     for name, (module, text) in FORWARDED.items():
         sub = commands.add_parser(name, help=f"{text} (runs {module}; see m2s {name} --help)", add_help=False)
         sub.add_argument("args", nargs=argparse.REMAINDER)
@@ -131,6 +132,8 @@ def main(argv: list[str] | None = None) -> int:
         # before parsing, so that "m2s evaluate --help" reaches the evaluation's own parser
         return _forward(argv[0], argv[1:])
     args = get_parser().parse_args(argv)
+    if args.command in cli_live.COMMANDS:
+        return cli_live.run(args)
     try:
         return _upmix(args)
     except CliError as err:

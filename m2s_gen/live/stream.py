@@ -37,6 +37,11 @@ def side_path_delays(sample_rate: int) -> tuple[int, int]:
     return render, HALF_TAPS + (render + HALF_TAPS) * down // up
 
 
+def latency_samples(sample_rate: int) -> int:
+    """The stream's latency at ``sample_rate``, in samples (what ``UpmixStream.latency_samples`` says)."""
+    return side_path_delays(int(sample_rate))[1] + LOOKAHEAD_SAMPLES
+
+
 class UpmixStream:
     """A live upmix of one mono stream. Make it with :meth:`m2s_gen.Upmixer.stream`.
 
@@ -70,7 +75,7 @@ class UpmixStream:
         self.to_model = StreamResampler(self.sample_rate, MODEL_RATE)
         self.to_input = StreamResampler(MODEL_RATE, self.sample_rate)
         self.side_delay = side_delay
-        self.latency_samples = side_delay + LOOKAHEAD_SAMPLES
+        self.latency_samples = latency_samples(self.sample_rate)
         # side at the model rate: sample i is the side of mid sample i - render_delay
         self.side_fifo = np.zeros(render_delay - FRAME_LAG_SAMPLES, dtype=np.float64)
         self.pending_mid = np.zeros(0, dtype=np.float64)
