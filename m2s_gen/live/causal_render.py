@@ -13,8 +13,8 @@ renderer that looked at a whole 10 s segment is replaced by a running estimate:
   energy; the centring means over the segment's active tiles are running means; each band's width
   is held by a running correction instead of a shift over the segment;
 - the energy the decorrelated part loses in the overlap-add (made up offline by round trips through
-  the STFT) is measured on the finished output, 30 ms later, and made up by a per-sub-band gain that
-  follows it.
+  the STFT) is measured on a second overlap-add of it, 30 ms later, and made up by a per-sub-band
+  gain that follows the measurement (averaged over a few frames).
 
 A sample of the side is final once the last frame covering it is added: 1440 to 1919 samples after
 it arrived, so the renderer's output lags its input by :data:`RENDER_LATENCY_SAMPLES` (40 ms).
@@ -40,10 +40,12 @@ _OLA_GAIN = 1.5
 RUNNING_MEAN_S = 5.0
 #: The running loudest frame per band falls by this many dB per second (the segment's maximum offline).
 PEAK_FALL_DB_PER_S = 1.0
-#: The make-up gain of the decorrelated part: averaging of the energies, and the step towards them.
+#: The make-up gain of the decorrelated part: averaging of the energies (per frame), its range.
 RESTORE_SMOOTHING = 0.3
-RESTORE_STEP = 0.5
 RESTORE_MAX_GAIN = 4.0
+#: Share of the loss (in dB) made up: the offline round trips leave part of it (their output is again
+#: an overlap-add), and the model's side levels were calibrated with that renderer.
+RESTORE_SHARE = 0.85
 _EPS = 1e-10
 _NUM_FEATURES = NUM_ENVELOPE_FEATURES
 
@@ -103,6 +105,7 @@ class CausalSideRenderer:
         self.peak_db = np.full(self.num_bands, -np.inf)
         self.width_have = self.width_want = None
         self.num_frames = 0
+        self.mid_energy = np.zeros(self.num_bands)  # the latest frame's band energies of the mid
 
     # -- the pieces of one frame ------------------------------------------------------------------
     def _push_input(self, mid_hop: np.ndarray) -> None:
@@ -146,7 +149,8 @@ class CausalSideRenderer:
         return ratio
 
     def _restore(self, want_now: np.ndarray) -> None:
-        """Measure the finished decorrelated part of 3 frames ago and move the make-up gain."""
+        """Measure what the overlap-add kept of the (un-made-up) decorrelated part of 3 frames ago
+        and set the make-up gain from it: open loop, so it cannot oscillate."""
         done = np.fft.rfft(self.diffuse_done * self.window)
         have = _band_sum(np.abs(done) ** 2, self.fine_bins, self.num_fine)
         want = self.want_history[0]
@@ -156,8 +160,8 @@ class CausalSideRenderer:
         s = RESTORE_SMOOTHING
         self.restore_want = (1 - s) * self.restore_want + s * want
         self.restore_have = (1 - s) * self.restore_have + s * have
-        step = (self.restore_want + _EPS) / (self.restore_have + _EPS)
-        self.restore_gain = np.clip(self.restore_gain * step ** (0.5 * RESTORE_STEP), 1.0, RESTORE_MAX_GAIN)
+        gain = ((self.restore_want + _EPS) / (self.restore_have + _EPS)) ** (0.5 * RESTORE_SHARE)
+        self.restore_gain = np.clip(gain, 1 / RESTORE_MAX_GAIN, RESTORE_MAX_GAIN)
 
     def frame(self, mid_hop: np.ndarray, image: np.ndarray) -> np.ndarray:
         """One hop of mid ``[HOP]`` in, the image ``[3B]`` (ratio dB, coh re, coh im) to render it
@@ -167,6 +171,7 @@ class CausalSideRenderer:
         d_spec = np.fft.rfft(self.wet * self.window)
         power_m = np.abs(m_spec) ** 2
         e_mid = _band_sum(power_m, self.bins, self.num_bands)
+        self.mid_energy = e_mid
         # decorrelated copy: orthogonal to M per band, M's energy per sub-band
         proj = _band_sum((d_spec * m_spec.conj()).real, self.bins, self.num_bands) \
             + 1j * _band_sum((d_spec * m_spec.conj()).imag, self.bins, self.num_bands)
@@ -183,8 +188,7 @@ class CausalSideRenderer:
         diffuse = np.sqrt(np.clip(1 - coh_re**2 - coh_im**2, 0, None))
         diffuse_spec = (gain * diffuse)[self.bins] * d_spec
         want = _band_sum(np.abs(diffuse_spec) ** 2, self.fine_bins, self.num_fine)
-        diffuse_spec = diffuse_spec * self.restore_gain[self.fine_bins]
-        side_spec = (gain * (coh_re + 1j * coh_im))[self.bins] * m_spec + diffuse_spec
+        side_spec = (gain * (coh_re + 1j * coh_im))[self.bins] * m_spec + diffuse_spec * self.restore_gain[self.fine_bins]
         if self.bass_gain is not None:
             side_spec = side_spec * self.bass_gain
         synthesis = self.window / _OLA_GAIN

@@ -9,7 +9,8 @@ Every :data:`UPDATE_HOPS` hops (0.48 s; the first after 0.24 s) a job takes the 
 3. samples the spatial latent of the last :data:`SAMPLE_FRAMES` frames (10.24 s, as an offline
    segment) and makes the image as offline (:meth:`m2s_gen.Upmixer._images`: calibration, band-level
    anchoring to the width head, the prompt's attributes, band widths);
-4. keeps, per band, the image's width and coherence over that window (energy-weighted).
+4. keeps, per band, the width the offline renderer would give that image and its coherence
+   (:func:`summarise_image`).
 
 The result is due :data:`APPLY_DELAY_HOPS` hops after the job started and is cross-faded in over
 :data:`CROSSFADE_HOPS`. With ``realtime=True`` the jobs run in a background thread and the audio
@@ -39,20 +40,30 @@ SAMPLE_FRAMES = 256  # the window the image is sampled on: 10.24 s, an offline s
 MAX_HISTORY_FRAMES = 15_000  # the track summary reads the last 10 minutes
 
 
-def summarise_image(params: torch.Tensor, cond: torch.Tensor) -> np.ndarray:
-    """Per-band ``[3B]`` (width dB, coherence re, im) of an image ``[3B, N]`` over its window,
-    energy-weighted by the mid's band energies in ``cond`` ``[C, N]``."""
+def summarise_image(params: torch.Tensor, cond: torch.Tensor, mid_energy: np.ndarray | None = None,
+                    hold: float = 0.0) -> np.ndarray:
+    """Per-band ``[3B]`` (width dB, coherence re, im) of an image ``[3B, N]`` over its window.
+
+    The width is the one the offline renderer gives the image: its ratios interpolated in dB to the
+    10 ms STFT frames and weighted with the mid's band energies there (``mid_energy`` ``[B, 4N]``,
+    the latest frames last; a swinging ratio then loses 1-2 dB against the energy-weighted width of
+    the 40 ms frames, :func:`m2s_gen.spatial._hold_band_widths`), moved by ``hold`` 0..1 towards
+    that energy-weighted width (the mid's band energies read from ``cond`` ``[C, N]``). Without
+    ``mid_energy``: the energy-weighted width. The coherence is averaged with the side's energy as weight."""
     num_bands = spatial.NUM_BANDS
     mid_db = cond[-num_bands:].double() * features.MID_DB_SCALE + features.MID_DB_CENTRE
     e_mid = 10 ** (mid_db / 10)
     ratio_db, coh_re, coh_im = params.double().chunk(3, dim=-2)
     e_side = e_mid * 10 ** (ratio_db / 10)
-    amplitude = torch.sqrt(e_mid * e_side)
     total_mid, total_side = e_mid.sum(-1) + 1e-20, e_side.sum(-1) + 1e-20
-    norm = torch.sqrt(total_mid * total_side)
     level = 10 * torch.log10(total_side / total_mid)
-    out = torch.cat([level, (coh_re * amplitude).sum(-1) / norm, (coh_im * amplitude).sum(-1) / norm])
-    return spatial.clamp_params(out[:, None]).squeeze(-1).numpy()
+    if mid_energy is not None and mid_energy.shape[-1] > 0:
+        energy = torch.from_numpy(mid_energy).double()
+        per_frame = spatial._to_stft_frames(ratio_db, ratio_db.shape[-1] * HOPS_PER_FRAME)[..., -energy.shape[-1]:]
+        realised = 10 * torch.log10(((energy * 10 ** (per_frame / 10)).sum(-1) + 1e-20) / (energy.sum(-1) + 1e-20))
+        level = realised + float(hold) * (level - realised)
+    out = torch.cat([level, (coh_re * e_side).sum(-1) / total_side, (coh_im * e_side).sum(-1) / total_side])
+    return spatial.clamp_params(out[:, None]).squeeze(-1).detach().numpy()
 
 
 def initial_image(config) -> np.ndarray:
@@ -92,9 +103,10 @@ class ImageModel:
             self.history, self.history_start = self.history[:, drop:], self.history_start + drop
 
     @torch.inference_mode()
-    def image(self, index: int, num_frames: int, window: np.ndarray) -> np.ndarray:
+    def image(self, index: int, num_frames: int, window: np.ndarray, mid_energy: np.ndarray) -> np.ndarray:
         """Job ``index``: the mid heard up to frame ``num_frames``; ``window`` its last samples
-        (up to ``ENCODE_FRAMES`` frames) at the model rate -> the image ``[3B]``."""
+        (up to ``ENCODE_FRAMES`` frames) at the model rate; ``mid_energy`` ``[B, n]`` its band
+        energies at the renderer's latest ``n`` STFT frames -> the image ``[3B]``."""
         up = self.up
         # 1. encode the new frames with their context
         cond = features.mono_conditioning(up.codec, torch.from_numpy(window).float()[None], up.config.latent_scale)
@@ -115,13 +127,13 @@ class ImageModel:
         params = up._images(draws, recent, self.targets, self.band_widths_db, s.calibrate,
                             s.band_level_anchor, self.level_offset)
         # 4. per band over the window
-        return summarise_image(params[0], recent[0])
+        return summarise_image(params[0], recent[0], mid_energy[:, -recent.shape[-1] * HOPS_PER_FRAME:], s.hold)
 
 
 class ImageSchedule:
     """When images are asked for, when they are due, and the cross-fade between them.
 
-    ``advance(mid_hop)`` once per hop of the mid at the model rate, after that hop is rendered;
+    ``advance(mid_hop, mid_energy)`` once per hop of the mid at the model rate, after that hop is rendered;
     ``image()`` the image ``[3B]`` to render the next hop with.
     """
 
@@ -131,6 +143,7 @@ class ImageSchedule:
         self.executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="m2s-image") if realtime else None
         self.lock = threading.Lock()
         self.ring = np.zeros(ENCODE_FRAMES * spatial.PARAM_HOP)
+        self.energy_ring = np.zeros((spatial.NUM_BANDS, SAMPLE_FRAMES * HOPS_PER_FRAME))
         self.num_hops = 0
         self.num_jobs = 0
         self.due: dict[int, Future] = {}
@@ -144,11 +157,11 @@ class ImageSchedule:
     def image(self) -> np.ndarray:
         return self.current
 
-    def _job(self, index: int, num_frames: int, window: np.ndarray) -> np.ndarray:
+    def _job(self, index: int, num_frames: int, window: np.ndarray, energy: np.ndarray) -> np.ndarray:
         import time
 
         start = time.perf_counter()
-        out = self.model.image(index, num_frames, window)
+        out = self.model.image(index, num_frames, window, energy)
         with self.lock:
             self.job_seconds.append(time.perf_counter() - start)
         return out
@@ -157,19 +170,23 @@ class ImageSchedule:
         num_frames = self.num_hops // HOPS_PER_FRAME
         length = min(num_frames, ENCODE_FRAMES) * spatial.PARAM_HOP
         window = self.ring[len(self.ring) - length:].copy()
+        energy = self.energy_ring[:, self.energy_ring.shape[1] - min(self.num_hops, self.energy_ring.shape[1]):].copy()
         index = self.num_jobs
         self.num_jobs += 1
         if self.executor is not None:
-            return self.executor.submit(self._job, index, num_frames, window)
+            return self.executor.submit(self._job, index, num_frames, window, energy)
         future: Future = Future()
-        future.set_result(self._job(index, num_frames, window))
+        future.set_result(self._job(index, num_frames, window, energy))
         return future
 
     def _start_fade(self, image: np.ndarray) -> None:
         self.fade_from, self.fade_to, self.fade_pos = self.current.copy(), image, 0
 
-    def advance(self, mid_hop: np.ndarray) -> None:
+    def advance(self, mid_hop: np.ndarray, mid_energy: np.ndarray) -> None:
+        """After a hop: its mid ``[HOP]`` and the renderer's band energies of it ``[B]``."""
         self.ring = np.concatenate([self.ring[HOP:], mid_hop])  # the last ENCODE_FRAMES frames heard
+        self.energy_ring = np.roll(self.energy_ring, -1, axis=1)
+        self.energy_ring[:, -1] = mid_energy
         self.num_hops += 1
         h = self.num_hops
         if h == FIRST_UPDATE_HOPS or (h >= UPDATE_HOPS and h % UPDATE_HOPS == 0):

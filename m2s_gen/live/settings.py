@@ -22,6 +22,7 @@ class StreamSettings:
     band_level_anchor: float
     level_spread: float
     time_course: float  # scale of the predicted time course (0: none)
+    hold: float  # 0..1: how far each band's width is the image's energy-weighted one (as offline)
     diffuse: bool  # a diffuse word: the decorrelated part stays strictly decorrelated
 
 
@@ -44,5 +45,6 @@ def resolve_settings(upmixer, prompt: str | None, width_db: float | None, preset
         band_level_anchor=float(pick("band_level_anchor", config.band_level_anchor)),
         level_spread=float(pick("level_spread", config.default_level_spread)),
         time_course=float(upmixer._time_course_scale(targets, course)),
+        hold=float(pick("hold_band_widths", config.hold_band_widths)),
         diffuse=bool(targets) and targets.get("coherence", 1.0) <= DIFFUSE_COHERENCE,
     )

@@ -95,7 +95,7 @@ class UpmixStream:
         for k in range(hops):
             hop = self.pending_mid[k * HOP:(k + 1) * HOP]
             out.append(self.renderer.frame(hop, self.schedule.image()))
-            self.schedule.advance(hop)
+            self.schedule.advance(hop, self.renderer.mid_energy)
         self.pending_mid = self.pending_mid[hops * HOP:]
         side = np.concatenate(out)
         self.side_fifo = side[len(mid):]
