@@ -123,7 +123,7 @@ def test_realtime_stream_runs_with_its_thread(live_upmixer):
 
 def test_controls_are_used_and_checked(live_upmixer):
     rate = 48_000
-    mono = music_like(rate, rate, seed=7)
+    mono = music_like(2 * rate, rate, seed=7)
     base, lat = run(live_upmixer, mono, rate)
     narrow, _ = run(live_upmixer, mono, rate, width_db=-20.0, bass_mono_hz=200.0, prompt="wide")
     side = lambda s: (s[lat:, 0].astype(np.float64) - s[lat:, 1]) / 2  # noqa: E731

@@ -49,7 +49,7 @@ def summarise_image(params: torch.Tensor, cond: torch.Tensor, mid_energy: np.nda
     the latest frames last; a swinging ratio then loses 1-2 dB against the energy-weighted width of
     the 40 ms frames, :func:`m2s_gen.spatial._hold_band_widths`), moved by ``hold`` 0..1 towards
     that energy-weighted width (the mid's band energies read from ``cond`` ``[C, N]``). Without
-    ``mid_energy``: the energy-weighted width. The coherence is averaged with the side's energy as weight."""
+    ``mid_energy``: the energy-weighted width."""
     num_bands = spatial.NUM_BANDS
     mid_db = cond[-num_bands:].double() * features.MID_DB_SCALE + features.MID_DB_CENTRE
     e_mid = 10 ** (mid_db / 10)
@@ -62,15 +62,19 @@ def summarise_image(params: torch.Tensor, cond: torch.Tensor, mid_energy: np.nda
         per_frame = spatial._to_stft_frames(ratio_db, ratio_db.shape[-1] * HOPS_PER_FRAME)[..., -energy.shape[-1]:]
         realised = 10 * torch.log10(((energy * 10 ** (per_frame / 10)).sum(-1) + 1e-20) / (energy.sum(-1) + 1e-20))
         level = realised + float(hold) * (level - realised)
-    out = torch.cat([level, (coh_re * e_side).sum(-1) / total_side, (coh_im * e_side).sum(-1) / total_side])
+    # the coherence: the direction of its side-energy-weighted mean, the size that keeps the coherent
+    # share of the side's energy (a mean of swinging coherences alone would be smaller)
+    mean_re, mean_im = (coh_re * e_side).sum(-1) / total_side, (coh_im * e_side).sum(-1) / total_side
+    size = torch.sqrt(((coh_re**2 + coh_im**2) * e_side).sum(-1) / total_side)
+    scale = size / torch.sqrt(mean_re**2 + mean_im**2).clamp(min=1e-9)
+    out = torch.cat([level, mean_re * scale, mean_im * scale])
     return spatial.clamp_params(out[:, None]).squeeze(-1).detach().numpy()
 
 
-def initial_image(config) -> np.ndarray:
-    """The image before the model has heard anything: the model's typical width per band, no coherence."""
-    level = np.asarray(config.band_level_profile_db if config.band_level_profile_db is not None
-                       else [-10.0] * spatial.NUM_BANDS, dtype=np.float64) + config.side_level_offset_db
-    return np.concatenate([level, np.zeros(2 * spatial.NUM_BANDS)])
+def initial_image() -> np.ndarray:
+    """The image before the model has heard anything: no side (the stream starts mono and fades into
+    the first image; a generic width there measured worse than none, BENCHMARKS.md)."""
+    return np.concatenate([np.full(spatial.NUM_BANDS, spatial.RATIO_FLOOR_DB), np.zeros(2 * spatial.NUM_BANDS)])
 
 
 class ImageModel:
@@ -150,7 +154,7 @@ class ImageSchedule:
         self.overdue: list[Future] = []
         self.late_images = 0
         self.job_seconds: list[float] = []
-        self.current = initial_image(model.up.config)
+        self.current = initial_image()
         self.fade_from = self.fade_to = None
         self.fade_pos = 0
 

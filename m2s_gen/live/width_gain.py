@@ -13,6 +13,9 @@ import numpy as np
 
 TIME_CONSTANT_S = 4.0
 STEP_SAMPLES = 480
+#: The image already meets the width (the model's steering); this gain only corrects the renderer,
+#: by a few dB at most: it must not chase the silent side of the stream's first half second.
+MAX_GAIN_DB = 6.0
 
 
 class RunningWidthGain:
@@ -46,5 +49,6 @@ class RunningWidthGain:
                 self.pos = 0
                 self.gain = self.next_gain
                 if self.e_side > 1e-20 and self.e_mid > 1e-20:
-                    self.next_gain = math.sqrt(self.e_mid / self.e_side * self.target)
+                    gain_db = 10 * math.log10(self.e_mid / self.e_side * self.target)
+                    self.next_gain = 10 ** (min(max(gain_db, -MAX_GAIN_DB), MAX_GAIN_DB) / 20)
         return out
