@@ -18,6 +18,7 @@ import sys
 COMMANDS = ("stream", "live")
 FORMAT_CHOICES = ("f32le", "s16le")
 READ_BLOCK_MS = 10.0
+SWITCH_INTERVAL_S = 0.001
 
 
 class LiveError(Exception):
@@ -86,6 +87,8 @@ def _make_stream(args: argparse.Namespace, rate: int, realtime: bool):
     from .pipeline import Upmixer
 
     torch.set_num_threads(1)  # the audio thread and the model share the cores with everything else
+    if realtime:
+        sys.setswitchinterval(SWITCH_INTERVAL_S)  # the audio thread gets the interpreter back from the model's soon
     try:
         upmixer = Upmixer.from_pretrained(args.model)
         return upmixer.stream(rate, prompt=args.prompt, width_db=args.width_db, bass_mono_hz=args.bass_mono_hz,

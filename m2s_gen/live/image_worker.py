@@ -34,8 +34,9 @@ UPDATE_HOPS = 48  # 0.48 s: 12 parameter frames
 FIRST_UPDATE_HOPS = 24
 APPLY_DELAY_HOPS = 48  # the model's time to make an image (half that for the first)
 CROSSFADE_HOPS = 12
-ENCODE_FRAMES = 48  # 1.92 s encoded per job
+ENCODE_FRAMES = 48  # 1.92 s encoded per job (more after skipped jobs, up to RING_FRAMES)
 ENCODE_CONTEXT_FRAMES = 12  # of which the first 0.48 s only give context (their latents are kept from before)
+RING_FRAMES = 96  # the mid kept for the next job: 3.84 s
 SAMPLE_FRAMES = 256  # the window the image is sampled on: 10.24 s, an offline segment
 MAX_HISTORY_FRAMES = 15_000  # the track summary reads the last 10 minutes
 
@@ -146,7 +147,10 @@ class ImageSchedule:
         self.realtime = realtime
         self.executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="m2s-image") if realtime else None
         self.lock = threading.Lock()
-        self.ring = np.zeros(ENCODE_FRAMES * spatial.PARAM_HOP)
+        self.ring = np.zeros(RING_FRAMES * spatial.PARAM_HOP)
+        self.encoded_frames = 0  # frames the jobs so far were given
+        self.running: Future | None = None
+        self.skipped_images = 0
         self.energy_ring = np.zeros((spatial.NUM_BANDS, SAMPLE_FRAMES * HOPS_PER_FRAME))
         self.num_hops = 0
         self.num_jobs = 0
@@ -172,7 +176,9 @@ class ImageSchedule:
 
     def _submit(self) -> Future:
         num_frames = self.num_hops // HOPS_PER_FRAME
-        length = min(num_frames, ENCODE_FRAMES) * spatial.PARAM_HOP
+        new_frames = num_frames - self.encoded_frames
+        self.encoded_frames = num_frames
+        length = min(num_frames, max(ENCODE_FRAMES, new_frames + ENCODE_CONTEXT_FRAMES), RING_FRAMES) * spatial.PARAM_HOP
         window = self.ring[len(self.ring) - length:].copy()
         energy = self.energy_ring[:, self.energy_ring.shape[1] - min(self.num_hops, self.energy_ring.shape[1]):].copy()
         index = self.num_jobs
@@ -194,7 +200,10 @@ class ImageSchedule:
         self.num_hops += 1
         h = self.num_hops
         if h == FIRST_UPDATE_HOPS or (h >= UPDATE_HOPS and h % UPDATE_HOPS == 0):
-            self.due[h + min(APPLY_DELAY_HOPS, h)] = self._submit()
+            if self.running is not None and not self.running.done():
+                self.skipped_images += 1
+            else:
+                self.running = self.due[h + min(APPLY_DELAY_HOPS, h)] = self._submit()
         job = self.due.pop(h, None)
         if job is not None:
             if job.done() or not self.realtime:

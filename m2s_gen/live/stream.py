@@ -141,6 +141,11 @@ class UpmixStream:
         self.schedule.close()
 
     @property
+    def skipped_images(self) -> int:
+        """Image updates not started because the model was still busy with the previous one."""
+        return self.schedule.skipped_images
+
+    @property
     def late_images(self) -> int:
         """Images the model delivered after they were due (rendered late, with the previous image meanwhile)."""
         return self.schedule.late_images
