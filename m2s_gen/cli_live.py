@@ -144,8 +144,9 @@ def _stream(args: argparse.Namespace) -> int:
 def _sounddevice():
     try:
         import sounddevice
-    except OSError as err:  # the Python package is there, the PortAudio library is not
-        raise LiveError(f"audio devices need the PortAudio library (Debian: apt-get install libportaudio2): {err}")
+    except (OSError, ImportError) as err:  # OSError: the Python package is there, the PortAudio library is not
+        raise LiveError(f"audio devices need the sounddevice package and the PortAudio library "
+                        f"(Debian: apt-get install libportaudio2): {err}") from None
     return sounddevice
 
 
