@@ -78,6 +78,21 @@ def initial_image() -> np.ndarray:
     return np.concatenate([np.full(spatial.NUM_BANDS, spatial.RATIO_FLOOR_DB), np.zeros(2 * spatial.NUM_BANDS)])
 
 
+MODEL_THREAD_NICENESS = 10
+
+
+def _lower_priority() -> None:
+    """The model thread yields the CPU to the audio thread (and to the rest of the machine): a late
+    image costs a little quality, a late block is a click. Linux sets niceness per thread; elsewhere
+    this does nothing."""
+    import os
+
+    try:
+        os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), MODEL_THREAD_NICENESS)
+    except (AttributeError, OSError):
+        pass
+
+
 class ImageModel:
     """The model's side of a stream: the conditioning history and one image per job."""
 
@@ -145,7 +160,8 @@ class ImageSchedule:
     def __init__(self, model: ImageModel, realtime: bool):
         self.model = model
         self.realtime = realtime
-        self.executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="m2s-image") if realtime else None
+        self.executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="m2s-image",
+                                           initializer=_lower_priority) if realtime else None
         self.lock = threading.Lock()
         self.ring = np.zeros(RING_FRAMES * spatial.PARAM_HOP)
         self.encoded_frames = 0  # frames the jobs so far were given
