@@ -20,7 +20,7 @@ from .causal_render import FRAME_LAG_SAMPLES, HOP, RENDER_LATENCY_SAMPLES, Causa
 from .image_worker import ImageModel, ImageSchedule
 from .limiter import LOOKAHEAD_SAMPLES, StreamLimiter
 from .resampler import HALF_TAPS, StreamResampler, rate_ratio
-from .settings import resolve_settings
+from .settings import check_controls, resolve_settings
 from .width_gain import RunningWidthGain
 
 MODEL_RATE = spatial.MODEL_SAMPLE_RATE
@@ -55,7 +55,7 @@ class UpmixStream:
         import torch
 
         # 1. check the controls as the offline call does
-        upmixer.check_inputs(torch.zeros(1), sample_rate, width_db, num_steps, None, bass_mono_hz, 1)
+        check_controls(sample_rate, width_db, bass_mono_hz, num_steps)
         settings = resolve_settings(upmixer, prompt, width_db, preset, num_steps)
         band_widths_db = upmixer._check_band_widths(band_widths_db)
         if seed is None:
