@@ -17,9 +17,9 @@ FALLBACK_EXAMPLE := examples/example.wav
 DEMO_MODEL := runs/demo_model
 DEMO_OUT := examples/demo_out.wav
 
-.PHONY: install test demo browser
+.PHONY: install test demo browser portaudio
 
-install: $(STAMP)
+install: $(STAMP) portaudio
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -36,8 +36,16 @@ browser:
 	  sudo=; [ "$$(id -u)" = 0 ] || sudo=sudo; \
 	  $$sudo apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$sudo apt-get install -y -qq chromium; }
 
+# m2s live talks to audio devices through sounddevice, which needs the PortAudio library: apt-get
+# installs Debian's libportaudio2 where it is missing (CI has no audio device; the tests need none).
+portaudio:
+	@ldconfig -p 2>/dev/null | grep -q 'libportaudio\.so\.2' || { \
+	  echo "installing libportaudio2 for m2s live (apt-get)"; \
+	  sudo=; [ "$$(id -u)" = 0 ] || sudo=sudo; \
+	  $$sudo apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$sudo apt-get install -y -qq libportaudio2; }
+
 # M2S_REQUIRE_BROWSER=1: a missing browser fails the browser test instead of skipping it
-test: $(STAMP) browser
+test: $(STAMP) browser portaudio
 	M2S_REQUIRE_BROWSER=1 $(PY) -m pytest -q
 
 # A few seconds of synthetic mono music (chords, bass, noise hits), for as long as no real example

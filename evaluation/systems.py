@@ -2,7 +2,8 @@
 
 Names: every key of `m2s_gen.baselines.BASELINES`, plus `model` (the package's default model)
 and `model:PATH` (a saved model folder), each optionally with `@PRESET` (`model@natural`: the model
-with a sampler preset of `m2s_gen.presets`). `build_system(name)` is the one place names are resolved.
+with a sampler preset of `m2s_gen.presets`) and then `~stream` (`model~stream`: the model run live,
+through `Upmixer.stream` in 10 ms blocks, its output aligned by the stream's latency). `build_system(name)` is the one place names are resolved.
 """
 
 from __future__ import annotations
@@ -16,6 +17,8 @@ from m2s_gen.baselines import BASELINES, MID_PRESERVING, BaselineUnavailable
 System = Callable[..., np.ndarray]
 MODEL_PREFIX = "model"
 PRESET_SEPARATOR = "@"
+STREAM_SUFFIX = "~stream"
+STREAM_BLOCK_S = 0.01
 
 
 class UnknownSystemError(ValueError):
@@ -24,17 +27,24 @@ class UnknownSystemError(ValueError):
 
 def system_names() -> list[str]:
     """All accepted names (`model:PATH` shown as such)."""
-    return [*BASELINES, MODEL_PREFIX, f"{MODEL_PREFIX}:PATH", f"{MODEL_PREFIX}[:PATH]@PRESET"]
+    return [*BASELINES, MODEL_PREFIX, f"{MODEL_PREFIX}:PATH", f"{MODEL_PREFIX}[:PATH]@PRESET",
+            f"{MODEL_PREFIX}[:PATH][@PRESET]{STREAM_SUFFIX}"]
+
+
+def split_stream(name: str) -> tuple[str, bool]:
+    """(name without `~stream`, whether it was there)."""
+    return (name[: -len(STREAM_SUFFIX)], True) if name.endswith(STREAM_SUFFIX) else (name, False)
 
 
 def is_model(name: str) -> bool:
-    """True for `model`, `model:PATH` and either with `@PRESET`."""
+    """True for `model`, `model:PATH`, either with `@PRESET`, and any of them with `~stream`."""
+    name = split_stream(name)[0]
     return name == MODEL_PREFIX or name.startswith((MODEL_PREFIX + ":", MODEL_PREFIX + PRESET_SEPARATOR))
 
 
 def split_model_name(name: str) -> tuple[str | None, str | None]:
     """(path or None, preset or None) of a model system name: `model:runs/x@natural` -> ("runs/x", "natural")."""
-    rest = name[len(MODEL_PREFIX):]
+    rest = split_stream(name)[0][len(MODEL_PREFIX):]
     preset = None
     if PRESET_SEPARATOR in rest and "/" not in rest.rsplit(PRESET_SEPARATOR, 1)[1]:  # not an '@' inside a path
         rest, preset = rest.rsplit(PRESET_SEPARATOR, 1)
@@ -78,16 +88,36 @@ def upmixer_system(upmixer, **settings) -> System:
     return run
 
 
-def model_system(path: str | None = None, device: str | None = None, preset: str | None = None) -> System:
+def stream_system(upmixer, **settings) -> System:
+    """A loaded Upmixer run live (`Upmixer.stream`, `realtime=False`: each image on time, so the result
+    depends only on the seed), fed in blocks of `STREAM_BLOCK_S`; the output is cut to the input's
+    length after dropping the stream's latency. Controls of a call go to the stream, over `settings`."""
+
+    def run(mono: np.ndarray, sample_rate: int, seed: int = 0, **controls) -> np.ndarray:
+        mono = np.ascontiguousarray(mono, dtype=np.float32)
+        stream = upmixer.stream(sample_rate, seed=seed, realtime=False, **{**settings, **controls})
+        block = max(1, int(round(STREAM_BLOCK_S * sample_rate)))
+        out = [stream.process(mono[i:i + block]) for i in range(0, len(mono), block)]
+        out.append(stream.flush())
+        stereo = np.concatenate(out)[stream.latency_samples:stream.latency_samples + len(mono)]
+        return np.ascontiguousarray(stereo.T, dtype=np.float32)
+
+    return run
+
+
+def model_system(path: str | None = None, device: str | None = None, preset: str | None = None,
+                 streamed: bool = False) -> System:
     """The package's Upmixer as a system; `path=None` loads the default model; `device` e.g. "cuda";
-    `preset` a sampler preset name (checked against the model's presets: `ValueError`)."""
+    `preset` a sampler preset name (checked against the model's presets: `ValueError`); `streamed`:
+    run live (:func:`stream_system`)."""
     upmixer = load_upmixer(path, device)
+    wrap = stream_system if streamed else upmixer_system
     if preset is None:
-        return upmixer_system(upmixer)
+        return wrap(upmixer)
     from m2s_gen.presets import resolve
 
     resolve(preset, upmixer.config.presets)
-    return upmixer_system(upmixer, preset=preset)
+    return wrap(upmixer, preset=preset)
 
 
 def build_system(name: str, model_path: str | None = None, device: str | None = None) -> System:
@@ -104,10 +134,10 @@ def build_system(name: str, model_path: str | None = None, device: str | None = 
     check_system_names([name])
     if is_model(name):
         path, preset = split_model_name(name)
-        return model_system(path or model_path, device, preset)
+        return model_system(path or model_path, device, preset, streamed=split_stream(name)[1])
     return BASELINES[name]
 
 
 __all__ = ["BaselineUnavailable", "System", "UnknownSystemError", "build_system", "check_system_names",
-           "is_mid_preserving", "is_model", "load_upmixer", "model_system", "split_model_name", "system_names",
-           "upmixer_system"]
+           "is_mid_preserving", "is_model", "load_upmixer", "model_system", "split_model_name", "split_stream",
+           "stream_system", "system_names", "upmixer_system"]

@@ -27,7 +27,7 @@ from tqdm.auto import tqdm
 
 from . import __version__
 from .audio_io import AudioFileError
-from . import streaming
+from . import cli_live, streaming
 from .media.formats import (AUDIO_READ, AUDIO_WRITE, FORMAT_CHOICES, VIDEO_READ, VIDEO_WRITE, FLAC_SUBTYPES,
                             WAV_SUBTYPES, FormatError, check_output, default_output_suffix, parse_bitrate)
 from .sharding import local_device, parse_shard, shard_from_environment, take_shard
@@ -146,6 +146,7 @@ def get_parser() -> argparse.ArgumentParser:
                        "split a catalogue between processes; under `accelerate launch` or torchrun the "
                        "default is RANK/WORLD_SIZE")
 
+    cli_live.add_parsers(commands)  # m2s stream, m2s live
     for name, entry in sorted(forwarded_commands().items()):
         text = COMMAND_HELP.get(name, f"runs {entry.value}")
         sub = commands.add_parser(name, help=f"{text}; see m2s {name} --help", add_help=False)
@@ -183,6 +184,8 @@ def main(argv: list[str] | None = None) -> int:
             # before parsing, so that "m2s evaluate --help" reaches the evaluation's own parser
             return _forward(argv[0], entry, argv[1:])
     args = get_parser().parse_args(argv)
+    if args.command in cli_live.COMMANDS:
+        return cli_live.run(args)
     try:
         return _upmix(args)
     except CliError as err:

@@ -439,3 +439,12 @@ class Upmixer:
 
     def config_dict(self) -> dict:
         return asdict(self.config)
+
+    def stream(self, sample_rate: int, **controls):
+        """A live upmix: :class:`m2s_gen.live.stream.UpmixStream` (``process(block)``, ``flush()``,
+        ``latency_samples``). Controls as offline: ``prompt``, ``width_db``, ``bass_mono_hz``,
+        ``band_widths_db``, ``preset``, ``seed``, ``num_steps``; ``realtime=False`` makes the model
+        finish each image on time (reproducible, for files) instead of never waiting for it."""
+        from .live.stream import UpmixStream
+
+        return UpmixStream(self, sample_rate, **controls)
