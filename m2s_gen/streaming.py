@@ -74,15 +74,17 @@ def chunked_upmix(blocks: Iterable[np.ndarray], rate: int, generate: Generate, e
         mono, rest = joined[:chunk], joined[chunk:]
         if before_chunk is not None:
             before_chunk(mono, index, last)
-        stereo = np.array(generate(mono, rate, index), dtype=np.float32)
+        stereo = np.asarray(generate(mono, rate, index), dtype=np.float32)
+        if pending is not None and not stereo.flags.writeable:
+            stereo = stereo.copy()
         if pending is not None:
             n = pending.shape[1]
             w = _fade(n)
             stereo[:, :n] = w * stereo[:, :n] + (1 - w) * pending
         keep = 0 if last else min(overlap, mono.shape[0] // 2)
-        emit(np.ascontiguousarray(stereo[:, :stereo.shape[1] - keep]))
+        emit(stereo[:, :stereo.shape[1] - keep])
         total += stereo.shape[1] - keep
-        pending = stereo[:, stereo.shape[1] - keep:] if keep else None
+        pending = stereo[:, stereo.shape[1] - keep:].copy() if keep else None
         carry = mono[mono.shape[0] - keep:] if keep else mono[:0]
         buffer = [np.concatenate([carry, rest])] if carry.shape[0] + rest.shape[0] else []
         buffered = sum(b.shape[0] for b in buffer)

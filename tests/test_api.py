@@ -208,8 +208,10 @@ def test_upmix_file(tiny_upmixer, tmp_path):
         tiny_upmixer.upmix_file(src, src, seed=0, **STEPS)
     with pytest.raises(AudioFileError, match="is a folder"):
         tiny_upmixer.upmix_file(tmp_path, tmp_path / "x.wav", seed=0, **STEPS)
-    with pytest.raises(ValueError, match=r"\.xyz: cannot write .*; choose one of"):
+    with pytest.raises(ValueError, match=r"x\.xyz: cannot write '\.xyz'; choose one of \.wav, \.flac, \.mp3"):
         tiny_upmixer.upmix_file(src, tmp_path / "x.xyz", seed=0, **STEPS)
+    mp3 = tiny_upmixer.upmix_file(src, tmp_path / "x.mp3", seed=0, bit_rate="128k", **STEPS)  # any format
+    assert sf.info(str(mp3)).frames == 24_000
 
 
 def test_public_names():

@@ -24,6 +24,7 @@ from .tags import Cover, add_cover, write_cover, write_tags
 _SAMPLE_FORMATS = {"pcm_f32le": ("flt", 0), "pcm_s24le": ("s32", 24), "pcm_s16le": ("s16", 16),
                    "libmp3lame": ("fltp", 0), "aac": ("fltp", 0), "libopus": ("flt", 0)}
 _LAYOUTS = {1: "mono", 2: "stereo"}
+PIECE_SAMPLES = 1 << 16  # samples converted and encoded at once
 
 
 def supported_rate(rate: int, rates: tuple[int, ...]) -> int:
@@ -62,8 +63,13 @@ class AudioEncoder:
         self.samples_in = 0
 
     def encode(self, block: np.ndarray) -> None:
-        """Encode and mux ``block`` ``[C, T]`` float32."""
+        """Encode and mux ``block`` ``[C, T]`` float32, a piece at a time (a chunk of minutes would
+        otherwise be converted whole: several float64 copies of it)."""
         block = np.asarray(block, dtype=np.float32)
+        for start in range(0, block.shape[1], PIECE_SAMPLES):
+            self._encode_piece(block[:, start:start + PIECE_SAMPLES])
+
+    def _encode_piece(self, block: np.ndarray) -> None:
         self.samples_in += block.shape[1]
         if self.lossy or self.bits:
             block, over = clip_to_full_scale(block)
@@ -173,9 +179,10 @@ class AudioWriter:
         """Append ``block`` ``[C, T]`` float32."""
         try:
             if self._sf is not None:
-                block, over = clip_to_full_scale(np.asarray(block, dtype=np.float32))
-                self.clipped += over
-                self._sf.write(np.ascontiguousarray(block.T))
+                for start in range(0, block.shape[1], PIECE_SAMPLES):
+                    piece, over = clip_to_full_scale(np.asarray(block[:, start:start + PIECE_SAMPLES], np.float32))
+                    self.clipped += over
+                    self._sf.write(np.ascontiguousarray(piece.T))
             else:
                 self._encoder.encode(block)
         except (av.error.FFmpegError, sf.LibsndfileError, RuntimeError) as err:
