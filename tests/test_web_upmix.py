@@ -145,3 +145,26 @@ def test_fold_down_error_db():
     mono = np.ones(4, dtype=np.float32)
     assert fold_down_error_db(np.stack([mono, mono]), mono) == -200.0
     assert fold_down_error_db(np.stack([mono, mono + 0.2]), mono) == pytest.approx(-20.0)
+
+
+def test_a_video_upload_is_offered_back_with_the_stereo_track(tiny_upmixer, tmp_path):
+    from media_files import decode_audio, packets, write_video
+
+    rate = 48_000
+    mono = music_like(rate, rate)  # 1 s
+    video = write_video(tmp_path / "clip.mp4", [mono], rate, 1.0, "mp4")
+    upload = load_upload(video, WebSettings())
+    assert upload.video == video
+    result = run_upmix(tiny_upmixer, upload, Controls(seed=0, num_steps=2), tmp_path / "out", "freq_decorrelator")
+    files = downloads(result, "WAV")
+    assert [p.name for p in files] == ["clip_m2s_take1.wav", "clip_stereo.mp4"]
+    assert packets(files[-1], "video") == packets(video, "video")  # copied, not re-encoded
+    stereo, out_rate = decode_audio(files[-1])
+    source, _ = decode_audio(video)
+    assert out_rate == rate and stereo.shape == (2, source.shape[-1])
+    assert downloads(result, "FLAC")[-1] == files[-1]  # made once
+
+
+def test_an_audio_upload_offers_no_video(tmp_path):
+    upload = load_upload(write_wav(tmp_path / "a.wav", music_like(8_000, 16_000), 16_000), WebSettings())
+    assert upload.video is None

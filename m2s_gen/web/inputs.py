@@ -29,6 +29,7 @@ class Upload:
     sample_rate: int
     channels: int
     original: np.ndarray | None  # [2, T] float32: the stereo file, offered as the reference
+    video: Path | None = None  # the uploaded file, when it is a video: offered back with the stereo track
 
     @property
     def duration_s(self) -> float:
@@ -63,9 +64,10 @@ def load_upload(path: str | Path, settings: WebSettings, name: str | None = None
     try:
         from m2s_gen.media.probe import probe
 
-        duration_s = probe(path).stream(0).duration_s
+        info = probe(path)
+        duration_s, is_video = info.stream(0).duration_s, info.has_video
     except AudioFileError:
-        duration_s = None  # read_audio below words the problem
+        duration_s, is_video = None, False  # read_audio below words the problem
     if duration_s is not None and duration_s > settings.max_duration_s:
         raise UploadError(f"{name}: {duration_s:.1f} s long, more than this server's limit "
                           f"of {settings.max_duration_s:g} s")
@@ -86,7 +88,7 @@ def load_upload(path: str | Path, settings: WebSettings, name: str | None = None
     mono = audio[0] if channels == 1 else audio.mean(0, dtype=np.float64).astype(np.float32)
     original = audio if channels == 2 else None
     return Upload(name=name, mono=np.ascontiguousarray(mono), sample_rate=int(rate), channels=channels,
-                  original=original)
+                  original=original, video=path if is_video else None)
 
 
 def _renamed(message: str, path: Path, name: str) -> str:

@@ -71,7 +71,8 @@ def build_app(upmixer, settings: WebSettings, root: Path, model_name: str = "the
             with gr.Row():
                 fmt = gr.Radio(list(DOWNLOAD_FORMATS), value="WAV", label="download format (WAV: 32-bit float, "
                                "FLAC: 24-bit, MP3: 320k, M4A: AAC 256k)", elem_id="m2s-format")
-                files = gr.File(label="download the takes", file_count="multiple", interactive=False,
+                files = gr.File(label="download the takes (for a video: the video with the first take as its audio)",
+                                file_count="multiple", interactive=False,
                                 elem_id="m2s-downloads")
         with gr.Tab("Blind test"):
             gr.Markdown("Each trial plays two sounds, A and B, without their names: the model against the "

@@ -37,6 +37,7 @@ class UpmixResult:
     plots: dict[str, Path]
     fold_down_error_db: float  # max |(L + R) / 2 - input| over the takes, dB re full scale
     original: Path | None = None
+    video: Path | None = None  # the uploaded video, when it was one
     downloads_made: dict[str, list[Path]] = field(default_factory=dict)
 
     def systems(self) -> dict[str, list[Path]]:
@@ -95,7 +96,7 @@ def run_upmix(upmixer, upload: Upload, controls: Controls, folder: Path, baselin
     plots = make_plots(mono, list(takes), (baseline, baseline_stereo), upload.original, rate, folder)
     return UpmixResult(name=upload.name, stem=stem, sample_rate=rate, folder=folder, controls=controls,
                        baseline=baseline, players=players, takes=take_paths, plots=plots,
-                       fold_down_error_db=fold_down_error_db(takes, mono), original=original)
+                       fold_down_error_db=fold_down_error_db(takes, mono), original=original, video=upload.video)
 
 
 def downloads(result: UpmixResult, fmt: str) -> list[Path]:
@@ -119,8 +120,26 @@ def downloads(result: UpmixResult, fmt: str) -> list[Path]:
                 else:
                     _write(target, audio.T, rate)
             paths.append(target)
+        if result.video is not None:
+            paths.append(video_download(result))
         result.downloads_made[fmt] = paths
     return result.downloads_made[fmt]
+
+
+def video_download(result: UpmixResult) -> Path:
+    """The uploaded video with its first audio stream replaced by the first take (every other stream
+    copied as it is), in the upload's container when it is one we write, else MKV; made once."""
+    from m2s_gen.audio_io import atomic_output
+    from m2s_gen.media.formats import VIDEO_WRITE
+    from m2s_gen.media.probe import probe
+    from m2s_gen.media.remux import remux_with_audio
+
+    suffix = result.video.suffix.lower() if result.video.suffix.lower() in VIDEO_WRITE else ".mkv"
+    target = result.folder / f"{result.stem}_stereo{suffix}"
+    if not target.exists():
+        with atomic_output(target) as tmp:
+            remux_with_audio(result.video, probe(result.video).stream(0), result.takes[0], tmp, suffix)
+    return target
 
 
 def _write(path: Path, audio: np.ndarray, rate: int) -> Path:
