@@ -136,3 +136,16 @@ def test_controls_are_used_and_checked(live_upmixer):
         live_upmixer.stream(10)
     with pytest.raises(ValueError, match="NaN"):
         live_upmixer.stream(rate, realtime=False).process(np.array([0.0, np.nan]))
+
+
+def test_model_stream_evaluation_system(tiny_model_dir):
+    from evaluation.systems import build_system, is_model, split_model_name
+
+    assert is_model("model~stream") and is_model("model@natural~stream")
+    assert split_model_name("model:runs/x@natural~stream") == ("runs/x", "natural")
+    system = build_system("model~stream", model_path=str(tiny_model_dir))
+    mono = music_like(24_000, 16_000, seed=8)
+    stereo = system(mono, 16_000, seed=1)
+    assert stereo.shape == (2, len(mono))
+    assert np.abs(stereo.astype(np.float64).mean(0) - mono).max() < FOLD_TOL
+    assert np.array_equal(stereo, system(mono, 16_000, seed=1))  # same seed, same output

@@ -72,10 +72,19 @@ def summarise_image(params: torch.Tensor, cond: torch.Tensor, mid_energy: np.nda
     return spatial.clamp_params(out[:, None]).squeeze(-1).detach().numpy()
 
 
-def initial_image() -> np.ndarray:
-    """The image before the model has heard anything: no side (the stream starts mono and fades into
-    the first image; a generic width there measured worse than none, BENCHMARKS.md)."""
-    return np.concatenate([np.full(spatial.NUM_BANDS, spatial.RATIO_FLOOR_DB), np.zeros(2 * spatial.NUM_BANDS)])
+#: Before the model's first image the stream renders the training music's typical width per band this
+#: many dB down: a quiet, generic side (none at all measured worse on the side's spectrum, the full
+#: typical width worse on the width; BENCHMARKS.md, "Live streaming").
+START_BELOW_TYPICAL_DB = 10.0
+
+
+def initial_image(config) -> np.ndarray:
+    """The image before the model has heard anything (see :data:`START_BELOW_TYPICAL_DB`), no coherence."""
+    typical = config.band_level_profile_db if config.band_level_profile_db is not None \
+        else [features.RATIO_CENTRE_DB] * spatial.NUM_BANDS
+    level = np.asarray(typical, dtype=np.float64) + config.side_level_offset_db - START_BELOW_TYPICAL_DB
+    return np.concatenate([np.clip(level, spatial.RATIO_FLOOR_DB, spatial.RATIO_CEIL_DB),
+                           np.zeros(2 * spatial.NUM_BANDS)])
 
 
 MODEL_THREAD_NICENESS = 10
@@ -174,7 +183,7 @@ class ImageSchedule:
         self.overdue: list[Future] = []
         self.late_images = 0
         self.job_seconds: list[float] = []
-        self.current = initial_image()
+        self.current = initial_image(model.up.config)
         self.fade_from = self.fade_to = None
         self.fade_pos = 0
 
