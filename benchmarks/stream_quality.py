@@ -1,6 +1,6 @@
 """The live stream against the offline upmix on evaluation clips, cold and with a pre-roll.
 
-    python -m benchmarks.stream_quality --data /work/main/data/prepared --max-clips 12
+    python -m benchmarks.stream_quality --data data/prepared --max-clips 12
 
 ``python -m evaluation.run --systems model,model~stream`` measures a stream that starts cold on each
 10 s clip (the honest worst case: the first half second is mono). This script adds a stream that has

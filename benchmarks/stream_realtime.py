@@ -1,6 +1,6 @@
 """The live stream at real-time pace: late blocks, the audio thread's block times, CPU load.
 
-    python -m benchmarks.stream_realtime --data /work/main/data/prepared --seconds 600 --busy
+    python -m benchmarks.stream_realtime --data data/prepared --seconds 600 --busy
     python -m benchmarks.stream_realtime --tiny --seconds 3 --no-pace    # smoke run (tests)
 
 Mono music (the tracks under ``--data`` one after another, folded to mono, or generated music) is
