@@ -145,7 +145,7 @@ class Upmixer:
         chosen = SamplerSettings.from_dict(presets.resolve(preset, self.config.presets)) if preset else None
         requested = (settings or SamplerSettings()).over(chosen).check()
         c = self.config
-        course = 0.0 if "movement_db" in (targets or {}) else c.default_time_course
+        course = self._time_course_scale(targets or {}, None)
         defaults = SamplerSettings(num_steps=c.default_num_steps, guidance_scale=c.default_guidance_scale,
                                    temperature=c.default_temperature, num_draws=c.default_num_draws,
                                    calibrate=c.default_calibrate, band_level_anchor=c.band_level_anchor,

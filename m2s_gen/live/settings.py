@@ -9,7 +9,6 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .. import presets
 
 
 @dataclass(frozen=True)
@@ -46,23 +45,16 @@ def check_controls(sample_rate, width_db, bass_mono_hz, num_steps) -> None:
 
 def resolve_settings(upmixer, prompt: str | None, width_db: float | None, preset: str | None,
                      num_steps: int | None = None) -> StreamSettings:
-    """Settings for ``upmixer`` with the given controls (``ValueError`` for an unknown preset)."""
+    """Settings for ``upmixer`` with the given controls, resolved as an offline call resolves them
+    (:meth:`m2s_gen.Upmixer.resolve_settings`; ``ValueError`` for an unknown preset)."""
     from ..pipeline import DIFFUSE_COHERENCE
+    from ..sampler_settings import SamplerSettings
 
-    config = upmixer.config
-    chosen = presets.resolve(preset, config.presets) if preset is not None else {}
-    pick = lambda key, default: default if chosen.get(key) is None else chosen[key]  # noqa: E731
     targets = upmixer._attribute_targets(prompt, width_db)
-    course = chosen.get("time_course")
+    full = upmixer.resolve_settings(preset, SamplerSettings(num_steps=num_steps), targets)
     return StreamSettings(
-        num_steps=int(num_steps or config.default_num_steps),
-        guidance_scale=float(config.default_guidance_scale),
-        temperature=float(pick("temperature", config.default_temperature)),
-        num_draws=int(pick("num_draws", config.default_num_draws)),
-        calibrate=bool(pick("calibrate", config.default_calibrate)),
-        band_level_anchor=float(pick("band_level_anchor", config.band_level_anchor)),
-        level_spread=float(pick("level_spread", config.default_level_spread)),
-        time_course=float(upmixer._time_course_scale(targets, course)),
-        hold=float(pick("hold_band_widths", config.hold_band_widths)),
+        num_steps=full.num_steps, guidance_scale=float(full.guidance_scale), temperature=float(full.temperature),
+        num_draws=full.num_draws, calibrate=full.calibrate, band_level_anchor=full.band_level_anchor,
+        level_spread=full.level_spread, time_course=full.time_course, hold=full.hold_band_widths,
         diffuse=bool(targets) and targets.get("coherence", 1.0) <= DIFFUSE_COHERENCE,
     )
