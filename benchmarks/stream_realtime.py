@@ -8,7 +8,9 @@ fed to ``Upmixer.stream(48000)`` in blocks of ``--block-ms``, each block handed 
 a sound card would (block ``i`` at ``i * block``), from one thread, as an audio callback would be
 called. A block is *late* when its ``process()`` returns after the next block is due. The model
 runs in the stream's own background thread (``realtime=True``). ``--busy`` keeps one core busy with
-a spinning process for the whole run (the target's "one core busy with something else").
+a spinning process for the whole run (the target's "one core busy with something else"). The
+feeding thread asks for real-time priority first, as ``m2s live`` does in its audio callback and as
+audio servers run their audio threads (``--normal-priority``: not).
 
 Reported: late blocks, the audio thread's per-block time (median, 99th percentile, max) against
 the block duration, the images that came late, the model thread's time per image, and the CPU
@@ -63,8 +65,11 @@ def source_audio(data: str | None, seconds: float) -> tuple[np.ndarray, str]:
     return np.concatenate(parts), f"{names} tracks of {data}, folded to mono, one after another"
 
 
-def run(up, audio: np.ndarray, block: int, pace: bool) -> dict:
+def run(up, audio: np.ndarray, block: int, pace: bool, priority: bool = True) -> dict:
     """Feed ``audio`` through a stream in blocks; the timings (see the module text)."""
+    from m2s_gen.live.realtime import audio_thread_priority
+
+    scheduling = audio_thread_priority() if priority else "normal (--normal-priority)"
     stream = up.stream(RATE, seed=0, realtime=True)
     block_s = block / RATE
     times = []
@@ -92,7 +97,8 @@ def run(up, audio: np.ndarray, block: int, pace: bool) -> dict:
             "block_time_max_ms": float(times_ms.max()), "late_images": stream.late_images, "skipped_images": stream.skipped_images,
             "images": int(len(jobs)), "image_time_mean_s": float(jobs.mean()) if len(jobs) else None,
             "image_time_p99_s": float(np.percentile(jobs, 99)) if len(jobs) else None,
-            "cpu_rtf": cpu / (len(audio) / RATE), "wall_s": wall, "latency_ms": 1000 * stream.latency_samples / RATE}
+            "cpu_rtf": cpu / (len(audio) / RATE), "wall_s": wall, "latency_ms": 1000 * stream.latency_samples / RATE,
+            "audio_thread": scheduling}
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -104,6 +110,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--busy", action="store_true", help="keep one core busy with a spinning process")
     parser.add_argument("--no-pace", action="store_true", help="feed as fast as possible (no real-time pacing)")
     parser.add_argument("--threads", type=int, default=1, help="torch threads (default: %(default)s)")
+    parser.add_argument("--normal-priority", action="store_true",
+                        help="leave the feeding thread on the normal scheduler (default: ask for real-time "
+                             "priority, as m2s live does for its audio thread)")
     parser.add_argument("--out", help="also write the result as JSON here")
     args = parser.parse_args(argv)
     import torch
@@ -122,7 +131,7 @@ def main(argv: list[str] | None = None) -> int:
     if spinner is not None:
         spinner.start()
     try:
-        result = run(up, audio, block, pace=not args.no_pace)
+        result = run(up, audio, block, pace=not args.no_pace, priority=not args.normal_priority)
     finally:
         if spinner is not None:
             stop.set()
@@ -135,7 +144,8 @@ def main(argv: list[str] | None = None) -> int:
     half = result["block_ms"] / 2
     print(f"model: {model_name}\naudio: {result['audio_s']:.0f} s, {source}\n"
           f"machine: {result['cpu_model']}, {result['cpu_count']} cores, busy core: {result['busy_core']}, "
-          f"load average before {load_before[0]:.2f}, after {load_after[0]:.2f}\n")
+          f"load average before {load_before[0]:.2f}, after {load_after[0]:.2f}\n"
+          f"audio thread: {result['audio_thread']}\n")
     print("| measure | value |\n|---|---:|")
     rows = [("algorithmic latency (ms)", f"{result['latency_ms']:.2f}"),
             ("blocks", result["blocks"]),

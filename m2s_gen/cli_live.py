@@ -192,8 +192,13 @@ def _live(args: argparse.Namespace) -> int:
     stream = _make_stream(args, rate, realtime=True)
     block = max(1, int(round(rate * args.block_ms / 1000)))
     counts = {"input overflows": 0, "output underflows": 0}
+    scheduling: list[str] = []
 
     def callback(indata, outdata, frames, time_info, status):
+        if not scheduling:  # the first call, in PortAudio's audio thread
+            from .live.realtime import audio_thread_priority
+
+            scheduling.append(audio_thread_priority())
         if status.input_overflow:
             counts["input overflows"] += 1
         if status.output_underflow:
@@ -217,5 +222,6 @@ def _live(args: argparse.Namespace) -> int:
     finally:
         stream.close()
     print(f"m2s live: {counts['input overflows']} input overflow(s), {counts['output underflows']} output "
-          f"underflow(s), {stream.late_images} late image(s)", file=sys.stderr)
+          f"underflow(s), {stream.late_images} late image(s); audio thread: "
+          f"{scheduling[0] if scheduling else 'never called'}", file=sys.stderr)
     return 0

@@ -444,7 +444,13 @@ class Upmixer:
         """A live upmix: :class:`m2s_gen.live.stream.UpmixStream` (``process(block)``, ``flush()``,
         ``latency_samples``). Controls as offline: ``prompt``, ``width_db``, ``bass_mono_hz``,
         ``band_widths_db``, ``preset``, ``seed``, ``num_steps``; ``realtime=False`` makes the model
-        finish each image on time (reproducible, for files) instead of never waiting for it."""
+        finish each image on time (reproducible, for files) instead of never waiting for it.
+
+        Call ``process`` from the audio thread (a sound card callback) and ``close()`` the stream, or use
+        it in a ``with`` block: while a real-time stream is open the objects alive when it opened are
+        frozen out of the garbage collector (:class:`m2s_gen.live.realtime.FrozenHeap`). On a loaded
+        machine, give the audio thread real-time priority
+        (:func:`m2s_gen.live.realtime.audio_thread_priority`; ``m2s live`` does)."""
         from .live.stream import UpmixStream
 
         return UpmixStream(self, sample_rate, **controls)

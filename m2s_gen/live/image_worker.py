@@ -27,6 +27,7 @@ import numpy as np
 import torch
 
 from .. import features, spatial
+from .realtime import FrozenHeap
 
 HOP = spatial.STFT_HOP
 HOPS_PER_FRAME = spatial.STFT_FRAMES_PER_PARAM
@@ -92,11 +93,14 @@ MODEL_THREAD_NICENESS = 10
 
 def _lower_priority() -> None:
     """The model thread yields the CPU to the audio thread (and to the rest of the machine): a late
-    image costs a little quality, a late block is a click. Linux sets niceness per thread; elsewhere
-    this does nothing."""
+    image costs a little quality, a late block is a click. The thread starts at the first image,
+    from the audio thread, and would inherit its real-time scheduling: it goes back to the normal
+    scheduler first. Linux sets niceness per thread; elsewhere this does nothing."""
     import os
 
     try:
+        if hasattr(os, "sched_setscheduler") and os.sched_getscheduler(0) != os.SCHED_OTHER:
+            os.sched_setscheduler(0, os.SCHED_OTHER, os.sched_param(0))
         os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), MODEL_THREAD_NICENESS)
     except (AttributeError, OSError):
         pass
@@ -171,6 +175,9 @@ class ImageSchedule:
         self.realtime = realtime
         self.executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="m2s-image",
                                            initializer=_lower_priority) if realtime else None
+        self.heap_frozen = realtime
+        if realtime:  # no full garbage collection of the model's objects may stall the audio thread
+            FrozenHeap.acquire()
         self.lock = threading.Lock()
         self.ring = np.zeros(RING_FRAMES * spatial.PARAM_HOP)
         self.encoded_frames = 0  # frames the jobs so far were given
@@ -249,3 +256,6 @@ class ImageSchedule:
         if self.executor is not None:
             self.executor.shutdown(wait=True, cancel_futures=True)
             self.executor = None
+        if self.heap_frozen:
+            self.heap_frozen = False
+            FrozenHeap.release()
