@@ -62,6 +62,10 @@ def add_parsers(commands) -> None:
     live.add_argument("--rate", type=int, metavar="HZ", help="sample rate (default: the input device's)")
     live.add_argument("--block-ms", type=float, default=10.0, metavar="MS",
                       help="audio block size, ms (default: %(default)s)")
+    live.add_argument("--device-latency", default="0.1", metavar="low|high|SECONDS",
+                      help="the devices' own buffering (PortAudio's suggested latency): 'low', 'high' or seconds; "
+                           "raise it if underflows are counted, lower it to hear yourself sooner "
+                           "(default: %(default)s s)")
     live.add_argument("--seconds", type=float, metavar="S", help="stop after this long (default: until Ctrl-C)")
     _controls(live)
 
@@ -174,7 +178,21 @@ def _device(sd, spec: str | None, kind: str):
     return named[0]
 
 
+def _device_latency(text: str):
+    """'low', 'high' or seconds (0 < s <= 2) -> what sounddevice takes."""
+    if text in ("low", "high"):
+        return text
+    try:
+        seconds = float(text)
+    except ValueError:
+        seconds = float("nan")
+    if not 0 < seconds <= 2:
+        raise LiveError(f"argument --device-latency: 'low', 'high' or seconds in (0, 2], got {text!r}", exit_code=2)
+    return seconds
+
+
 def _live(args: argparse.Namespace) -> int:
+    device_latency = _device_latency(args.device_latency)
     sd = _sounddevice()
     if args.list_devices:
         devices = sd.query_devices()
@@ -212,7 +230,9 @@ def _live(args: argparse.Namespace) -> int:
     started = time.monotonic()
     try:
         with sd.Stream(device=(source, sink), samplerate=rate, blocksize=block, channels=(channels_in, 2),
-                       dtype="float32", callback=callback):
+                       dtype="float32", callback=callback, latency=device_latency) as devices:
+            print(f"m2s live: device latency in / out {1000 * devices.latency[0]:.0f} / "
+                  f"{1000 * devices.latency[1]:.0f} ms", file=sys.stderr)
             while args.seconds is None or time.monotonic() - started < args.seconds:
                 time.sleep(0.1)
     except KeyboardInterrupt:

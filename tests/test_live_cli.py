@@ -90,3 +90,59 @@ def test_live_list_devices_with_the_real_library(capsys):
     # with PortAudio: the device list (none in CI); without it: the one-line error
     assert code in (0, 1)
     assert code == 0 or capsys.readouterr().err.count("\n") == 1
+
+
+DUPLEX = [{"name": "Duplex", "max_input_channels": 2, "max_output_channels": 2, "default_samplerate": 48000.0}]
+
+
+def test_live_runs_the_stream_in_the_device_callback(monkeypatch, capsys, tiny_model_dir):
+    """A fake PortAudio that calls the callback from its own thread, as the real one does."""
+    import threading
+
+    module = fake_sounddevice(DUPLEX)
+    seen = {}
+
+    class Stream:
+        def __init__(self, callback, latency, blocksize, channels, **kwargs):
+            seen.update(latency=latency, blocksize=blocksize, channels=channels)
+            self.callback, self.latency = callback, (0.1, 0.1)
+
+        def __enter__(self):
+            def audio_thread():
+                status = types.SimpleNamespace(input_overflow=False, output_underflow=False)
+                mono = music_like(48_000, 48_000, seed=2)
+                outs = []
+                for start in range(0, len(mono), seen["blocksize"]):
+                    block = np.repeat(mono[start:start + seen["blocksize"], None], 2, 1)  # a stereo input
+                    out = np.zeros((len(block), 2), np.float32)
+                    self.callback(block, out, len(block), None, status)
+                    outs.append(out)
+                seen["out"], seen["mono"] = np.concatenate(outs), mono
+
+            thread = threading.Thread(target=audio_thread)
+            thread.start()
+            thread.join()
+            return self
+
+        def __exit__(self, *exc):
+            return False
+
+    module.Stream = Stream
+    monkeypatch.setitem(sys.modules, "sounddevice", module)
+    assert cli.main(["live", "--model", str(tiny_model_dir), "--seconds", "0", "--device-latency", "0.2",
+                     "--seed", "0"]) == 0
+    assert seen["latency"] == 0.2 and seen["channels"] == (2, 2) and seen["blocksize"] == 480
+    lat = latency_samples(48_000)
+    fold = seen["out"].astype(np.float64).mean(1)
+    assert np.abs(fold[lat:] - seen["mono"][:len(fold) - lat]).max() < FOLD_TOL
+    err = capsys.readouterr().err
+    assert "device latency in / out 100 / 100 ms" in err
+    assert "0 input overflow(s), 0 output underflow(s)" in err and "audio thread: " in err
+
+
+def test_live_bad_device_latency(monkeypatch, capsys):
+    monkeypatch.setitem(sys.modules, "sounddevice", fake_sounddevice(DUPLEX))
+    for bad in ("medium", "0", "-1", "5"):
+        assert cli.main(["live", "--device-latency", bad]) == 2
+        err = capsys.readouterr().err.strip()
+        assert err.startswith("m2s: error: argument --device-latency") and "\n" not in err

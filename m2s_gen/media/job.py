@@ -14,6 +14,7 @@ from ..audio_io import AudioFileError, atomic_output
 from .. import streaming
 from .formats import FormatError, VIDEO_WRITE, check_output
 from .levels import hot_input_warning, peak_dbfs
+from .writer_thread import WriterThread
 
 Say = Callable[[str], None]
 
@@ -90,13 +91,15 @@ def upmix_media(in_path: str | Path, out_path: str | Path, generate: streaming.G
     rate = stream.sample_rate
 
     def upmix_into(write) -> int:
-        def emit(stereo):
+        """The stereo is encoded in a thread beside the model (:mod:`.writer_thread`)."""
+        def write_and_count(stereo):
             write(stereo)
             if bar is not None:
                 bar.update(stereo.shape[1] / rate)
 
-        return streaming.chunked_upmix(iter_blocks(in_path, stream), rate, generate, emit, chunk_s, overlap_s,
-                                       gain=gain, before_chunk=before_chunk)
+        with WriterThread(write_and_count) as writer:
+            return streaming.chunked_upmix(iter_blocks(in_path, stream), rate, generate, writer.write, chunk_s,
+                                           overlap_s, gain=gain, before_chunk=before_chunk)
 
     try:
         if suffix in VIDEO_WRITE:
