@@ -16,6 +16,7 @@ import numpy as np
 import soundfile as sf
 
 from ..audio_io import AudioFileError
+from . import mp3_lame
 from .formats import AUDIO_WRITE, FLAC_SUBTYPES, WAV_SUBTYPES, AudioOutput, FormatError
 from .levels import clip_to_full_scale
 from .tags import Cover, add_cover, write_cover, write_tags
@@ -149,8 +150,12 @@ class AudioWriter:
             options["rf64"] = "auto"  # past 4 GB
         try:
             self._container = av.open(str(self.path), "w", format=self.spec.container, options=options)
-            self._encoder = AudioEncoder(self._container, codec, self.sample_rate, self.channels, self.bit_rate,
-                                         bits=bits, rates=self.spec.rates_hz)
+            if codec == "libmp3lame" and mp3_lame.available(self.sample_rate):  # the faster LAME build
+                self._encoder = mp3_lame.LameMp3Stream(self._container, self.sample_rate, self.channels,
+                                                       self.bit_rate)
+            else:
+                self._encoder = AudioEncoder(self._container, codec, self.sample_rate, self.channels,
+                                             self.bit_rate, bits=bits, rates=self.spec.rates_hz)
             cover_stream = add_cover(self._container, self.cover)
             write_tags(self._container, self._encoder.stream, self.tags)
             self._container.start_encoding()
@@ -199,6 +204,11 @@ class AudioWriter:
             finally:
                 self._container.close()
                 self._container = None
+            if isinstance(self._encoder, mp3_lame.LameMp3Stream):
+                try:
+                    mp3_lame.write_gapless_info(self.path, self._encoder.samples_in, self.channels)
+                except (OSError, ValueError) as err:
+                    raise AudioFileError(f"{self.path}: cannot write {self.suffix} ({err})") from None
 
     def abort(self) -> None:
         """Close without flushing (the caller deletes the file)."""
