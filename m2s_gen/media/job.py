@@ -5,7 +5,6 @@ from __future__ import annotations
 import contextlib
 import math
 import os
-import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
@@ -141,18 +140,20 @@ def _named_output(tmp: str | Path, out_path: Path):
 
 
 def _to_video(in_path: Path, info, stream, out_path: Path, suffix: str, options: MediaOptions, upmix_into):
-    """Pass 1: the stereo into a 24-bit FLAC beside the output; pass 2: the remux."""
-    from .encode import AudioWriter
-    from .remux import remux_with_audio
+    """The stereo is encoded and the input's other streams copied as the chunks come (:class:`VideoRemux`,
+    in the thread beside the model)."""
+    from .remux import VideoRemux
 
     folder = out_path.parent if str(out_path.parent) else Path(".")
     if not folder.is_dir():
         raise AudioFileError(f"{out_path}: output folder {folder} does not exist")
-    with tempfile.TemporaryDirectory(prefix=f".{out_path.name}.", dir=folder) as scratch:
-        stereo_path = Path(scratch) / "stereo.flac"
-        with AudioWriter(stereo_path, ".flac", stream.sample_rate, 2) as writer:
-            num_samples = upmix_into(writer.write)
-        with atomic_output(out_path) as tmp, _named_output(tmp, out_path):
-            left_out = remux_with_audio(in_path, stream, stereo_path, tmp, suffix, options.bit_rate,
-                                        options.keep_original_audio)
-    return num_samples, writer.clipped, left_out
+    with atomic_output(out_path) as tmp, _named_output(tmp, out_path):
+        remux = VideoRemux(in_path, stream, tmp, suffix, stream.sample_rate, options.bit_rate,
+                           options.keep_original_audio)
+        try:
+            num_samples = upmix_into(remux.write)
+        except BaseException:
+            remux.abort()
+            raise
+        left_out = remux.close()
+    return num_samples, remux.clipped, left_out

@@ -1,8 +1,10 @@
 """Video out: every stream of the input copied packet for packet, the chosen audio stream replaced by the
 stereo upmix (encoded in a codec the container takes), starting at the replaced stream's start time.
 
-The stereo comes from a finished file (pass 1 wrote it), so memory stays bounded: packets are copied in
-the input's order and the new audio is encoded just ahead of them, which keeps the output interleaved.
+:class:`VideoRemux` takes the stereo as it is made (``write(block)``, in order): each block is encoded, then
+the input's packets up to :data:`_LEAD_S` before the end of the audio so far are copied, which keeps the
+output interleaved and memory bounded; ``close()`` copies the rest. :func:`remux_with_audio` does the same
+from a finished stereo file.
 """
 from __future__ import annotations
 
@@ -22,83 +24,138 @@ _LEAD_S = 1.0  # the new audio is encoded this far ahead of the packets being co
 _CODEC_RATES = {"aac": _AAC_RATES, "libopus": (48_000,)}
 
 
-def remux_with_audio(in_path: str | Path, stream: AudioStream, stereo_path: str | Path, out_tmp: str | Path,
-                     suffix: str, bit_rate: int | None = None, keep_original: bool = False,
-                     on_progress: Callable[[float], None] | None = None) -> list[str]:
+class VideoRemux:
     """Write ``out_tmp`` (format from ``suffix``, not from the name): ``in_path``'s streams copied, audio
-    stream ``stream`` replaced by ``stereo_path`` (and kept after it as a second track if ``keep_original``).
-    ``on_progress(seconds)`` is told the audio seconds written. Returns one line per stream the container
-    could not take (left out)."""
-    spec = VIDEO_WRITE[suffix]
-    codec = video_audio_encoder(suffix, stream.codec)
-    bit_rate = bit_rate or ((VIDEO_AUDIO_KBPS.get(codec) or 0) * 1000) or None
-    stereo_info = probe(stereo_path).stream(0)
-    rate = stereo_info.sample_rate
-    options = {"movie_timescale": str(rate)} if spec.container in ("mp4", "mov") else {}
-    left_out: list[str] = []
-    start_s = first_sample_s(in_path, stream)
-    with open_input(in_path) as src, av.open(str(out_tmp), "w", format=spec.container, options=options) as out:
+    stream ``stream`` replaced by the stereo pushed with :meth:`write` (``[2, T]`` float32 at ``rate``) and
+    kept after it as a second track if ``keep_original``. ``on_progress(seconds)`` is told the audio
+    seconds written. :meth:`close` returns one line per stream the container could not take (left out);
+    :meth:`abort` drops the output. Raises :class:`AudioFileError`."""
+
+    def __init__(self, in_path: str | Path, stream: AudioStream, out_tmp: str | Path, suffix: str, rate: int,
+                 bit_rate: int | None = None, keep_original: bool = False,
+                 on_progress: Callable[[float], None] | None = None):
+        spec = VIDEO_WRITE[suffix]
+        codec = video_audio_encoder(suffix, stream.codec)
+        bit_rate = bit_rate or ((VIDEO_AUDIO_KBPS.get(codec) or 0) * 1000) or None
+        self.in_path, self.rate, self.on_progress = Path(in_path), int(rate), on_progress
+        self.left_out: list[str] = []
+        self.start_s = first_sample_s(in_path, stream)
+        options = {"movie_timescale": str(rate)} if spec.container in ("mp4", "mov") else {}
+        self.src = open_input(in_path)
+        try:
+            self.out = av.open(str(out_tmp), "w", format=spec.container, options=options)
+        except BaseException:
+            self.src.close()
+            raise
+        try:
+            self._add_streams(stream, spec, codec, bit_rate, keep_original)
+        except BaseException:
+            self.abort()
+            raise
+        copied = [self.src.streams[i] for i in self.mapping]
+        self.packets = iter(self.src.demux(copied)) if copied else iter(())
+        self.waiting = None  # the next input packet, not yet due
+        self.done_s = self.start_s
+
+    def _add_streams(self, stream, spec, codec, bit_rate, keep_original) -> None:
+        src, out = self.src, self.out
         supported = out.supported_codecs
-        mapping, encoder = {}, None
+        self.mapping, self.encoder = {}, None
         for s in src.streams:
             name = s.codec_context.name if s.codec_context is not None else "unknown"
             if s.index == stream.index:
-                encoder = AudioEncoder(out, codec, rate, 2, bit_rate, rates=_CODEC_RATES.get(codec, ()),
-                                       start_s=start_s)
+                self.encoder = AudioEncoder(out, codec, self.rate, 2, bit_rate, rates=_CODEC_RATES.get(codec, ()),
+                                            start_s=self.start_s)
                 for key in ("language", "title"):
                     if s.metadata.get(key):
-                        encoder.stream.metadata[key] = s.metadata[key]
-                encoder.stream.disposition = s.disposition | av.stream.Disposition.default
+                        self.encoder.stream.metadata[key] = s.metadata[key]
+                self.encoder.stream.disposition = s.disposition | av.stream.Disposition.default
                 if not keep_original:
                     continue
             if s.discard == av.stream.Discard.all:
                 continue  # a track the demuxer reads for itself (MP4 chapter titles): the chapters are copied
             if s.type == "attachment" or name not in supported:
-                left_out.append(f"stream {s.index} ({s.type} {name}): {spec.container} cannot hold it")
+                self.left_out.append(f"stream {s.index} ({s.type} {name}): {spec.container} cannot hold it")
                 continue
             try:
                 copy = out.add_stream_from_template(s)
             except (ValueError, av.error.FFmpegError) as err:
-                left_out.append(f"stream {s.index} ({s.type} {name}): {err}")
+                self.left_out.append(f"stream {s.index} ({s.type} {name}): {err}")
                 continue
             copy.metadata.update(dict(s.metadata))
             disposition = s.disposition
             if s.index == stream.index:  # the original, kept as a second track: not the default one
                 disposition &= ~av.stream.Disposition.default
             copy.disposition = disposition
-            mapping[s.index] = copy
+            self.mapping[s.index] = copy
         for key, value in tags_of(src).items():
             out.metadata[key] = value
         try:
             out.set_chapters(src.chapters())
         except (ValueError, av.error.FFmpegError):
-            left_out.append("chapters: the container cannot hold them")
-        audio = iter_blocks(stereo_path, stereo_info, block_s=1.0)
-        done_s = start_s
+            self.left_out.append("chapters: the container cannot hold them")
 
-        def feed(until_s: float) -> None:
-            nonlocal done_s
-            while done_s < until_s:
-                block = next(audio, None)
-                if block is None:
-                    done_s = float("inf")
-                    return
-                encoder.encode(block)
-                done_s += block.shape[1] / rate
-                if on_progress is not None:
-                    on_progress(block.shape[1] / rate)
+    @property
+    def clipped(self) -> int:
+        return self.encoder.clipped
 
+    def write(self, block) -> None:
+        """Encode the next stereo ``block``, then copy the input's packets the audio is now ahead of."""
         try:
-            copied = [src.streams[i] for i in mapping]
-            for packet in src.demux(copied) if copied else ():
-                if packet.dts is None and packet.pts is None:
-                    continue  # a demuxer's end-of-stream marker
-                when = packet.dts if packet.dts is not None else packet.pts
-                feed(float(when * packet.time_base) + _LEAD_S)
-                packet.stream = mapping[packet.stream_index]
-                out.mux(packet)
-            feed(float("inf"))
-            encoder.finish()
+            self.encoder.encode(block)
+            self.done_s += block.shape[1] / self.rate
+            if self.on_progress is not None:
+                self.on_progress(block.shape[1] / self.rate)
+            self._copy_until(self.done_s - _LEAD_S)
         except av.error.FFmpegError as err:
-            raise AudioFileError(f"{in_path}: cannot remux ({' '.join(str(err).split())})") from None
-    return left_out
+            raise AudioFileError(f"{self.in_path}: cannot remux ({' '.join(str(err).split())})") from None
+
+    def _copy_until(self, until_s: float) -> None:
+        while True:
+            packet = self.waiting if self.waiting is not None else next(self.packets, None)
+            self.waiting = None
+            if packet is None:
+                return
+            if packet.dts is None and packet.pts is None:
+                continue  # a demuxer's end-of-stream marker
+            when = packet.dts if packet.dts is not None else packet.pts
+            if float(when * packet.time_base) > until_s:
+                self.waiting = packet
+                return
+            packet.stream = self.mapping[packet.stream_index]
+            self.out.mux(packet)
+
+    def close(self) -> list[str]:
+        """Copy the remaining packets, flush the encoder and close the output."""
+        try:
+            self._copy_until(float("inf"))
+            self.encoder.finish()
+            self.out.close()
+        except av.error.FFmpegError as err:
+            self.abort()
+            raise AudioFileError(f"{self.in_path}: cannot remux ({' '.join(str(err).split())})") from None
+        self.src.close()
+        return self.left_out
+
+    def abort(self) -> None:
+        for handle in (self.out, self.src):
+            try:
+                handle.close()
+            except Exception:  # noqa: BLE001 - the output is being thrown away
+                pass
+
+
+def remux_with_audio(in_path: str | Path, stream: AudioStream, stereo_path: str | Path, out_tmp: str | Path,
+                     suffix: str, bit_rate: int | None = None, keep_original: bool = False,
+                     on_progress: Callable[[float], None] | None = None) -> list[str]:
+    """:class:`VideoRemux` fed from a finished stereo file ``stereo_path``; returns the left-out lines."""
+    stereo_info = probe(stereo_path).stream(0)
+    remux = VideoRemux(in_path, stream, out_tmp, suffix, stereo_info.sample_rate, bit_rate, keep_original,
+                       on_progress)
+    try:
+        for block in iter_blocks(stereo_path, stereo_info, block_s=1.0):
+            remux.write(block)
+    except BaseException:
+        remux.abort()
+        raise
+    return remux.close()
