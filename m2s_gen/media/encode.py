@@ -18,14 +18,13 @@ import soundfile as sf
 from ..audio_io import AudioFileError
 from . import mp3_lame
 from .formats import AUDIO_WRITE, FLAC_SUBTYPES, WAV_SUBTYPES, AudioOutput, FormatError
-from .levels import clip_to_full_scale
+from .levels import PIECE_SAMPLES, clip_to_full_scale, integer_pcm
 from .tags import Cover, add_cover, write_cover, write_tags
 
 #: encoder -> (FFmpeg sample format, integer bits or 0 for float)
 _SAMPLE_FORMATS = {"pcm_f32le": ("flt", 0), "pcm_s24le": ("s32", 24), "pcm_s16le": ("s16", 16),
                    "libmp3lame": ("fltp", 0), "aac": ("fltp", 0), "libopus": ("flt", 0)}
 _LAYOUTS = {1: "mono", 2: "stereo"}
-PIECE_SAMPLES = 1 << 16  # samples converted and encoded at once
 
 
 def supported_rate(rate: int, rates: tuple[int, ...]) -> int:
@@ -93,12 +92,7 @@ class AudioEncoder:
             self.container.mux(packet)
 
     def _frame(self, block: np.ndarray):
-        if self.bits:
-            scale = float(2 ** (self.bits - 1))
-            ints = np.clip(np.round(block.astype(np.float64) * scale), -scale, scale - 1)
-            data = ints.astype(np.int16) if self.bits == 16 else ints.astype(np.int32) << (32 - self.bits)
-        else:
-            data = block
+        data = integer_pcm(block, self.bits) if self.bits else block
         if not self.format.endswith("p"):  # packed: [1, T * C], channels interleaved
             data = data.T.reshape(1, -1)
         frame = av.AudioFrame.from_ndarray(np.ascontiguousarray(data), format=self.format, layout=self.stream.layout)

@@ -7,6 +7,8 @@ import numpy as np
 
 #: the largest value a 24-bit integer sample holds, as a float
 FULL_SCALE = 1.0
+PIECE_SAMPLES = 1 << 16  # samples converted and encoded at once (a chunk of minutes would otherwise be
+# converted whole: several float64 copies of it)
 
 
 def peak_dbfs(peak: float) -> float:
@@ -30,3 +32,11 @@ def clip_to_full_scale(block: np.ndarray) -> tuple[np.ndarray, int]:
     """(``block`` limited to [-1, 1], how many samples were beyond)."""
     over = int(np.count_nonzero(np.abs(block) > FULL_SCALE))
     return (np.clip(block, -FULL_SCALE, FULL_SCALE) if over else block), over
+
+
+def integer_pcm(block: np.ndarray, bits: int) -> np.ndarray:
+    """``block`` (within full scale) as ``bits``-bit integers: int16 for 16 bits, else int32 with the
+    samples in the top ``bits`` bits (FFmpeg's s32 for 24-bit audio)."""
+    scale = float(2 ** (bits - 1))
+    ints = np.clip(np.round(block.astype(np.float64) * scale), -scale, scale - 1)
+    return ints.astype(np.int16) if bits == 16 else ints.astype(np.int32) << (32 - bits)

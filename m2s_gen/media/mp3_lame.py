@@ -17,7 +17,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .levels import clip_to_full_scale
+from .levels import PIECE_SAMPLES, clip_to_full_scale, integer_pcm
 
 MPEG1_RATES = {44_100: 0, 48_000: 1, 32_000: 2}  # rate -> header index
 SAMPLES_PER_FRAME = 1152
@@ -25,7 +25,6 @@ ENCODER_DELAY = 576  # LAME's delay before the first input sample; decoders skip
 LAME_QUALITY = 3  # LAME's own default algorithm quality, as through FFmpeg
 _BITRATES_KBPS = (0, 32, 40, 48, 56, 64, 80, 96, 112, 128, 160, 192, 224, 256, 320)
 _SIDE_INFO_BYTES = {1: 17, 2: 32}  # MPEG-1 layer III, mono / stereo
-_PIECE = 1 << 16
 
 
 def available(sample_rate: int) -> bool:
@@ -72,11 +71,11 @@ class LameMp3Stream:
 
     def encode(self, block: np.ndarray) -> None:
         block = np.asarray(block, dtype=np.float32)
-        for start in range(0, block.shape[1], _PIECE):
-            piece, over = clip_to_full_scale(block[:, start:start + _PIECE])
+        for start in range(0, block.shape[1], PIECE_SAMPLES):
+            piece, over = clip_to_full_scale(block[:, start:start + PIECE_SAMPLES])
             self.clipped += over
             self.samples_in += piece.shape[1]
-            pcm = np.clip(np.round(piece.astype(np.float64) * 32768.0), -32768, 32767).astype("<i2")
+            pcm = integer_pcm(piece, 16).astype("<i2")  # interleaved, little-endian: what LAME takes
             self._mux(bytes(self.encoder.encode(np.ascontiguousarray(pcm.T).tobytes())))
 
     def finish(self) -> None:

@@ -108,7 +108,10 @@ class VideoRemux:
                 self.on_progress(block.shape[1] / self.rate)
             self._copy_until(self.done_s - _LEAD_S)
         except av.error.FFmpegError as err:
-            raise AudioFileError(f"{self.in_path}: cannot remux ({' '.join(str(err).split())})") from None
+            raise self._error(err) from None
+
+    def _error(self, err: Exception) -> AudioFileError:
+        return AudioFileError(f"{self.in_path}: cannot remux ({' '.join(str(err).split())})")
 
     def _copy_until(self, until_s: float) -> None:
         while True:
@@ -133,7 +136,7 @@ class VideoRemux:
             self.out.close()
         except av.error.FFmpegError as err:
             self.abort()
-            raise AudioFileError(f"{self.in_path}: cannot remux ({' '.join(str(err).split())})") from None
+            raise self._error(err) from None
         self.src.close()
         return self.left_out
 
