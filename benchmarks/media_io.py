@@ -43,7 +43,8 @@ def _make_inputs(folder: Path, mp3_min: float, video_min: float) -> tuple[Path, 
 
 
 def _child(case: str, src: str, out: str, model_args: list[str]) -> dict:
-    """Run one case in this process; -> seconds and peak RSS (MiB)."""
+    """Run one case in this process; -> seconds and peak RSS (MiB). ``model_args`` may hold
+    ``--audio-codec NAME`` (a video output's codec), which the encode case takes too."""
     from m2s_gen.media.decode import iter_blocks
     from m2s_gen.media.probe import probe
 
@@ -58,7 +59,8 @@ def _child(case: str, src: str, out: str, model_args: list[str]) -> dict:
         from m2s_gen.media.job import MediaOptions, upmix_media
 
         # the trivial 'upmix' L = R = input: what is left is decode + encode (+ the remux for a video)
-        upmix_media(src, out, lambda mono, rate, index: np.stack([mono, mono]), MediaOptions())
+        codec = model_args[model_args.index("--audio-codec") + 1] if "--audio-codec" in model_args else None
+        upmix_media(src, out, lambda mono, rate, index: np.stack([mono, mono]), MediaOptions(audio_codec=codec))
     else:
         from m2s_gen import cli
 
@@ -95,19 +97,23 @@ def main(argv=None) -> int:
     parser.add_argument("--inputs", default="mp3,video", help="which cases: mp3, video or both (default: both)")
     parser.add_argument("--tiny", action="store_true", help="the model of --model PATH is still used when given")
     parser.add_argument("--model", help="a saved model folder (default: the bundled model)")
+    parser.add_argument("--audio-codec", help="the video output's audio codec (default: the input's, AAC)")
     args = parser.parse_args(argv)
     model_args = ["--model", args.model] if args.model else []
+    codec_args = ["--audio-codec", args.audio_codec] if args.audio_codec else []
     if args.tiny:
         model_args += ["--steps", "2"]
     with tempfile.TemporaryDirectory() as folder:
         folder = Path(folder)
         mp3, video = _make_inputs(folder, args.mp3_min, args.video_min)
         rows = []
-        cases = {"mp3": ("MP3 -> MP3", mp3, ".mp3"), "video": ("MP4 video -> MP4", video, ".mp4")}
+        video_name = f"MP4 video -> MP4 ({args.audio_codec or 'aac'})"
+        cases = {"mp3": ("MP3 -> MP3", mp3, ".mp3"), "video": (video_name, video, ".mp4")}
         for name, src, suffix in (cases[key] for key in args.inputs.split(",")):
             decode = _run("decode", src, folder / "x", model_args)
-            io = _run("encode", src, folder / f"io{suffix}", model_args)
-            whole = _run("whole", src, folder / f"whole{suffix}", model_args)
+            own = codec_args if suffix == ".mp4" else []
+            io = _run("encode", src, folder / f"io{suffix}", model_args + own)
+            whole = _run("whole", src, folder / f"whole{suffix}", model_args + own)
             to_wav = _run("whole", src, folder / "whole.wav", model_args)
             rows.append((name, decode["audio_s"] / 60, decode["seconds"], io["seconds"], whole["seconds"],
                          100 * io["seconds"] / whole["seconds"], to_wav["seconds"],

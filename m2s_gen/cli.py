@@ -28,8 +28,9 @@ from tqdm.auto import tqdm
 from . import __version__
 from .audio_io import AudioFileError
 from . import cli_live, streaming
-from .media.formats import (AUDIO_READ, AUDIO_WRITE, FORMAT_CHOICES, VIDEO_READ, VIDEO_WRITE, FLAC_SUBTYPES,
-                            WAV_SUBTYPES, FormatError, check_output, default_output_suffix, parse_bitrate)
+from .media.formats import (AUDIO_READ, AUDIO_WRITE, FORMAT_CHOICES, VIDEO_AUDIO_CODECS, VIDEO_READ, VIDEO_WRITE,
+                            FLAC_SUBTYPES, WAV_SUBTYPES, FormatError, check_output, default_output_suffix,
+                            parse_bitrate)
 from .sharding import local_device, parse_shard, shard_from_environment, take_shard
 
 PROG = "m2s"
@@ -85,7 +86,8 @@ def get_parser() -> argparse.ArgumentParser:
         "       and the audio of videos: " + " ".join(VIDEO_READ) + "\n"
         "writes: " + ", ".join(f"{s} ({_describe(s)})" for s in AUDIO_WRITE) + "\n"
         "        video " + " ".join(VIDEO_WRITE) + ": every video, subtitle and data stream copied as it is, the "
-        "chosen audio stream replaced by the stereo (AAC; Opus in .webm; .mkv keeps FLAC/Opus/MP3 sources' codec)")
+        "chosen audio stream replaced by the stereo, in the input stream's own codec where the container takes "
+        "it, else AAC (Opus in .webm); --audio-codec chooses")
     upmix.add_argument("inputs", nargs="+", type=Path, metavar="IN",
                        help="media files (anything FFmpeg reads) or folders of them")
     upmix.add_argument("-o", "--out", required=True, metavar="OUT",
@@ -97,12 +99,17 @@ def get_parser() -> argparse.ArgumentParser:
                        help=f"format of folder outputs: {', '.join(FORMAT_CHOICES)} (default: the input's own; "
                        "lossless formats not written go to flac, lossy ones to m4a, other videos to mkv)")
     media.add_argument("--bitrate", type=_bitrate, metavar="RATE",
-                       help="lossy outputs, e.g. 192k (default: mp3 320k, m4a/aac 256k, opus 192k, ogg 224k)")
+                       help="lossy outputs, e.g. 192k (default: mp3 320k, m4a/aac 256k, opus 192k, ogg 224k; "
+                       "in a video also ac3 448k, eac3 384k)")
     media.add_argument("--subtype", type=str.upper, metavar="TYPE",
                        help=f"sample type: .wav {'/'.join(WAV_SUBTYPES)} (default FLOAT), "
                        f".flac {'/'.join(FLAC_SUBTYPES)} (default PCM_24)")
     media.add_argument("--audio-stream", type=int, metavar="N",
                        help="which audio stream of the input to upmix, 0-based among its audio streams (default: 0)")
+    media.add_argument("--audio-codec", choices=tuple(VIDEO_AUDIO_CODECS), metavar="CODEC",
+                       help="video outputs: the stereo's codec, one of " + ", ".join(VIDEO_AUDIO_CODECS)
+                       + " (default: the input stream's own where the container takes it, else aac; opus in "
+                       ".webm). ac3/eac3 encode about ten times faster than aac; flac/alac are lossless")
     media.add_argument("--keep-original-audio", action="store_true",
                        help="video outputs: keep the replaced audio stream as a second track")
     media.add_argument("--gain-db", type=float, default=0.0, metavar="DB",
@@ -264,7 +271,8 @@ def _media_options(args: argparse.Namespace):
     from .media.job import MediaOptions
 
     options = MediaOptions(audio_stream=args.audio_stream, bit_rate=args.bitrate, subtype=args.subtype,
-                           gain_db=args.gain_db, keep_original_audio=args.keep_original_audio)
+                           gain_db=args.gain_db, keep_original_audio=args.keep_original_audio,
+                           audio_codec=args.audio_codec)
     if args.audio_stream is not None and args.audio_stream < 0:
         raise CliError(f"argument --audio-stream: must be 0 or more, got {args.audio_stream}", exit_code=2)
     if args.subtype is not None and args.subtype not in set(WAV_SUBTYPES) | set(FLAC_SUBTYPES):

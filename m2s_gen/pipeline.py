@@ -407,12 +407,15 @@ class Upmixer:
 
     def upmix_file(self, in_path: str | Path, out_path: str | Path, *, audio_stream: int | None = None,
                    bit_rate: int | str | None = None, subtype: str | None = None, gain_db: float = 0.0,
-                   keep_original_audio: bool = False, **kwargs) -> Path:
+                   keep_original_audio: bool = False, audio_codec: str | None = None, **kwargs) -> Path:
         """Upmix a media file (anything FFmpeg reads; ``audio_stream`` picks one of a video's audio streams)
         into ``out_path``, written by its extension (.wav .flac .mp3 .m4a .opus .ogg, or a video container
         .mp4 .m4v .mov .mkv .webm whose other streams are copied as they are), at the input's sample rate,
         with its tags and cover art. ``bit_rate`` (e.g. "192k") for lossy outputs, ``subtype`` for WAV/FLAC
-        (see :mod:`m2s_gen.media.formats`), ``gain_db`` scales the input first. Never half-written (a
+        (see :mod:`m2s_gen.media.formats`), ``gain_db`` scales the input first. For a video output,
+        ``audio_codec`` picks the stereo's codec (``"aac"``, ``"ac3"``, ``"eac3"``, ``"opus"``, ``"flac"``,
+        ``"alac"``, ``"mp3"``; default: the input stream's own where the container takes it, else AAC) and
+        ``keep_original_audio`` keeps the replaced stream as a second track. Never half-written (a
         temporary file and a rename); any length, chunk by chunk in bounded memory (chunk ``k`` uses
         ``seed + k``). ``kwargs`` go to :meth:`__call__`."""
         from .media.formats import parse_bitrate
@@ -426,7 +429,7 @@ class Upmixer:
         if isinstance(bit_rate, str):
             bit_rate = parse_bitrate(bit_rate)
         options = MediaOptions(audio_stream=audio_stream, bit_rate=bit_rate, subtype=subtype, gain_db=gain_db,
-                               keep_original_audio=keep_original_audio)
+                               keep_original_audio=keep_original_audio, audio_codec=audio_codec)
         seed = kwargs.pop("seed", None)
         seed = int(torch.randint(0, 2**31 - 1, (1,))) if seed is None else seed
 

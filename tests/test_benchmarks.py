@@ -26,3 +26,13 @@ def test_upmix_speed_reports_every_stage(tmp_path, capsys):
     for key in ("cpu_model", "cpu_count", "torch_threads", "torch_version"):
         assert key in result["machine"]
     assert set(result["baselines"]) >= {"mono", "haas"}
+
+
+def test_video_audio_codecs_table_has_a_row_per_codec(capsys):
+    from benchmarks.video_audio_codecs import main as codecs_main
+
+    assert codecs_main(["--minutes", "0.25", "--codecs", "aac,ac3,flac"]) == 0
+    rows = [line for line in capsys.readouterr().out.splitlines() if line.startswith("| ") and "---" not in line]
+    assert [row.split("|")[1].strip() for row in rows] == ["codec", "aac", "ac3", "flac"]
+    snr = {row.split("|")[1].strip(): float(row.split("|")[5]) for row in rows[1:]}
+    assert snr["flac"] > 100 > snr["ac3"] > 20 and snr["aac"] > 20  # lossless is lossless, lossy is not

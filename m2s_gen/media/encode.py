@@ -19,11 +19,17 @@ from ..audio_io import AudioFileError
 from . import mp3_lame
 from .formats import AUDIO_WRITE, FLAC_SUBTYPES, WAV_SUBTYPES, AudioOutput, FormatError
 from .levels import PIECE_SAMPLES, clip_to_full_scale, integer_pcm
-from .tags import Cover, add_cover, write_cover, write_tags
+from .tags import Cover, add_cover, add_ogg_picture, write_cover, write_tags
 
 #: encoder -> (FFmpeg sample format, integer bits or 0 for float)
 _SAMPLE_FORMATS = {"pcm_f32le": ("flt", 0), "pcm_s24le": ("s32", 24), "pcm_s16le": ("s16", 16),
-                   "libmp3lame": ("fltp", 0), "aac": ("fltp", 0), "libopus": ("flt", 0)}
+                   "libmp3lame": ("fltp", 0), "aac": ("fltp", 0), "libopus": ("flt", 0), "ac3": ("fltp", 0),
+                   "eac3": ("fltp", 0), "alac": ("s32p", 24)}
+_LOSSY = frozenset({"libmp3lame", "aac", "libopus", "ac3", "eac3"})
+#: encoders that delay the audio (FFmpeg's initial padding) but never flush the delayed tail: this many
+#: samples of silence are added at the end so that the last input samples are encoded (the container's
+#: length still ends at the last input sample)
+_UNFLUSHED_DELAY = {"ac3": 256, "eac3": 256}
 _LAYOUTS = {1: "mono", 2: "stereo"}
 
 
@@ -55,12 +61,13 @@ class AudioEncoder:
         if bit_rate:
             self.stream.bit_rate = int(bit_rate)
         self.stream.time_base = Fraction(1, self.rate)
-        self.lossy = codec in ("libmp3lame", "aac", "libopus")
+        self.lossy = codec in _LOSSY
         self.resampler = (av.AudioResampler(format=fmt, layout=layout, rate=self.rate)
                           if self.rate != self.in_rate else None)
         self.pts = int(round(start_s * self.rate))
         self.clipped = 0
         self.samples_in = 0
+        self._end_pts: int | None = None  # where the last packet ends (encoders with an unflushed delay)
 
     def encode(self, block: np.ndarray) -> None:
         """Encode and mux ``block`` ``[C, T]`` float32, a piece at a time (a chunk of minutes would
@@ -88,8 +95,19 @@ class AudioEncoder:
         if self.resampler is not None:
             for frame in self.resampler.resample(None):
                 self._mux(frame)
+        tail = _UNFLUSHED_DELAY.get(self.stream.codec_context.name, 0)
+        if tail and self.samples_in:
+            self._end_pts = self.pts  # the last packet is cut here: the silence only pushes the tail out
+            self._mux(self._frame(np.zeros((self.channels, tail), np.float32)))
         for packet in self.stream.encode(None):
-            self.container.mux(packet)
+            self._put(packet)
+
+    def _put(self, packet) -> None:
+        if self._end_pts is not None and packet.pts is not None and packet.pts + packet.duration > self._end_pts:
+            packet.duration = self._end_pts - packet.pts
+            if packet.duration <= 0:
+                return
+        self.container.mux(packet)
 
     def _frame(self, block: np.ndarray):
         data = integer_pcm(block, self.bits) if self.bits else block
@@ -104,7 +122,7 @@ class AudioEncoder:
         frame.time_base = Fraction(1, self.rate)
         self.pts += frame.samples
         for packet in self.stream.encode(frame):
-            self.container.mux(packet)
+            self._put(packet)
 
 
 class AudioWriter:
@@ -151,7 +169,7 @@ class AudioWriter:
                 self._encoder = AudioEncoder(self._container, codec, self.sample_rate, self.channels,
                                              self.bit_rate, bits=bits, rates=self.spec.rates_hz)
             cover_stream = add_cover(self._container, self.cover)
-            write_tags(self._container, self._encoder.stream, self.tags)
+            write_tags(self._container, self._encoder.stream, self.tags, self.cover)
             self._container.start_encoding()
             write_cover(self._container, cover_stream, self.cover)
         except (av.error.FFmpegError, ValueError) as err:
@@ -191,6 +209,10 @@ class AudioWriter:
         if self._sf is not None:
             self._sf.close()
             self._sf = None
+            try:
+                add_ogg_picture(self.path, self.cover)
+            except (av.error.FFmpegError, OSError) as err:
+                raise AudioFileError(f"{self.path}: cannot write {self.suffix} ({_reason(err)})") from None
         if self._container is not None:
             try:
                 self._encoder.finish()

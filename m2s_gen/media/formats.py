@@ -42,25 +42,46 @@ FLAC_SUBTYPES = ("PCM_24", "PCM_16")
 
 
 @dataclass(frozen=True)
-class VideoOutput:
-    """A container that keeps video: FFmpeg muxer, the audio encoder for the upmix, and which input audio
-    codecs it keeps as they are (re-encoded with the same codec)."""
-    container: str
-    codec: str
-    same_codec: tuple[str, ...] = ()
-    options: tuple[tuple[str, str], ...] = ()
+class VideoAudioCodec:
+    """An encoder for the upmix in a video container: FFmpeg encoder, default kbps (None: lossless) and
+    the sample rates it takes (empty: any)."""
+    encoder: str
+    default_kbps: int | None
+    rates_hz: tuple[int, ...] = ()
 
 
-VIDEO_WRITE: dict[str, VideoOutput] = {
-    ".mp4": VideoOutput("mp4", "aac"),
-    ".m4v": VideoOutput("mp4", "aac"),
-    ".mov": VideoOutput("mov", "aac"),
-    ".mkv": VideoOutput("matroska", "aac", same_codec=("flac", "opus", "mp3")),
-    ".webm": VideoOutput("webm", "libopus"),
+_AC3_RATES = (32_000, 44_100, 48_000)
+#: --audio-codec NAME -> encoder. AC-3 and E-AC-3 cost a tenth of AAC's encoding time (BENCHMARKS.md).
+VIDEO_AUDIO_CODECS: dict[str, VideoAudioCodec] = {
+    "aac": VideoAudioCodec("aac", 256, _AAC_RATES),
+    "ac3": VideoAudioCodec("ac3", 448, _AC3_RATES),
+    "eac3": VideoAudioCodec("eac3", 384, _AC3_RATES),
+    "opus": VideoAudioCodec("libopus", 192, (48_000,)),
+    "mp3": VideoAudioCodec("libmp3lame", 320, _MP3_RATES),
+    "flac": VideoAudioCodec("flac", None),
+    "alac": VideoAudioCodec("alac", None),
 }
-#: encoder -> default kbps for a video's new audio (FLAC: lossless)
-VIDEO_AUDIO_KBPS = {"aac": 256, "libopus": 192, "libmp3lame": 320, "flac": None}
-_ENCODER_OF = {"flac": "flac", "opus": "libopus", "mp3": "libmp3lame", "aac": "aac"}
+#: an input stream's decoder name -> the --audio-codec name that re-encodes it
+_CODEC_OF_DECODER = {"aac": "aac", "ac3": "ac3", "eac3": "eac3", "opus": "opus", "mp3": "mp3", "mp3float": "mp3",
+                     "flac": "flac", "alac": "alac"}
+
+
+@dataclass(frozen=True)
+class VideoOutput:
+    """A container that keeps video: FFmpeg muxer and the audio codecs it takes for the upmix (names of
+    :data:`VIDEO_AUDIO_CODECS`; the first is the default for inputs whose own codec it does not take)."""
+    container: str
+    codecs: tuple[str, ...]
+
+
+_MP4_CODECS = ("aac", "ac3", "eac3", "alac", "flac", "opus", "mp3")
+VIDEO_WRITE: dict[str, VideoOutput] = {
+    ".mp4": VideoOutput("mp4", _MP4_CODECS),
+    ".m4v": VideoOutput("mp4", _MP4_CODECS),
+    ".mov": VideoOutput("mov", ("aac", "ac3", "eac3", "alac", "mp3")),
+    ".mkv": VideoOutput("matroska", ("aac", "ac3", "eac3", "opus", "flac", "alac", "mp3")),
+    ".webm": VideoOutput("webm", ("opus",)),
+}
 
 WRITE_SUFFIXES = tuple(AUDIO_WRITE) + tuple(VIDEO_WRITE)
 #: --format choices for folder outputs
@@ -84,11 +105,27 @@ def is_video_output(path: str | Path) -> bool:
     return Path(path).suffix.lower() in VIDEO_WRITE
 
 
-def video_audio_encoder(out_suffix: str, input_codec: str) -> str:
-    """The encoder for the upmix in a video container: the input's own codec where the container keeps it,
-    else the container's default."""
+def video_audio_codec(out_suffix: str, input_codec: str, chosen: str | None = None) -> str:
+    """The codec (a :data:`VIDEO_AUDIO_CODECS` name) of the upmix in a video container: ``chosen``, else
+    the input stream's own codec where the container takes it, else the container's default."""
     spec = VIDEO_WRITE[out_suffix]
-    return _ENCODER_OF[input_codec] if input_codec in spec.same_codec else spec.codec
+    if chosen is not None:
+        check_video_audio_codec(out_suffix, chosen)
+        return chosen
+    own = _CODEC_OF_DECODER.get(input_codec)
+    return own if own in spec.codecs else spec.codecs[0]
+
+
+def check_video_audio_codec(out_suffix: str, chosen: str | None) -> None:
+    """A one-line :class:`FormatError` when ``--audio-codec`` does not apply to ``out_suffix``."""
+    if chosen is None:
+        return
+    if out_suffix not in VIDEO_WRITE:
+        raise FormatError(f"--audio-codec: only for video outputs ({', '.join(VIDEO_WRITE)}), not {out_suffix}; "
+                          f"an audio output's codec comes from its extension")
+    takes = VIDEO_WRITE[out_suffix].codecs
+    if chosen not in takes:
+        raise FormatError(f"--audio-codec {chosen}: {out_suffix} takes {', '.join(takes)}")
 
 
 def default_output_suffix(in_suffix: str, has_video: bool, lossless: bool) -> str:

@@ -11,7 +11,7 @@ from typing import Callable
 
 from ..audio_io import AudioFileError, atomic_output
 from .. import streaming
-from .formats import FormatError, VIDEO_WRITE, check_output
+from .formats import FormatError, VIDEO_WRITE, check_output, check_video_audio_codec
 from .levels import hot_input_warning, peak_dbfs
 from .writer_thread import WriterThread
 
@@ -26,6 +26,8 @@ class MediaOptions:
     subtype: str | None = None  # WAV: FLOAT, PCM_24, PCM_16; FLAC: PCM_24, PCM_16
     gain_db: float = 0.0  # scales the input before the upmix
     keep_original_audio: bool = False  # video outputs: the replaced stream is kept as a second track
+    audio_codec: str | None = None  # video outputs: the upmix's codec (None: the input's where the container
+    # takes it, else the container's default; see formats.VIDEO_AUDIO_CODECS)
 
 
 @dataclass
@@ -49,6 +51,7 @@ def check_options(out_path: str | Path, options: MediaOptions) -> str:
     if options.keep_original_audio and suffix not in VIDEO_WRITE:
         raise FormatError(f"--keep-original-audio: only for video outputs ({', '.join(VIDEO_WRITE)}), "
                           f"not {suffix}")
+    check_video_audio_codec(suffix, options.audio_codec)
     if not math.isfinite(options.gain_db) or abs(options.gain_db) > 60:
         raise FormatError(f"--gain-db: {options.gain_db:g} is outside -60..60")
     return suffix
@@ -149,7 +152,7 @@ def _to_video(in_path: Path, info, stream, out_path: Path, suffix: str, options:
         raise AudioFileError(f"{out_path}: output folder {folder} does not exist")
     with atomic_output(out_path) as tmp, _named_output(tmp, out_path):
         remux = VideoRemux(in_path, stream, tmp, suffix, stream.sample_rate, options.bit_rate,
-                           options.keep_original_audio)
+                           options.keep_original_audio, audio_codec=options.audio_codec)
         try:
             num_samples = upmix_into(remux.write)
         except BaseException:

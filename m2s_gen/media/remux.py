@@ -16,27 +16,28 @@ import av
 from ..audio_io import AudioFileError
 from .decode import first_sample_s, iter_blocks
 from .encode import AudioEncoder
-from .formats import _AAC_RATES, VIDEO_AUDIO_KBPS, VIDEO_WRITE, video_audio_encoder
+from .formats import VIDEO_AUDIO_CODECS, VIDEO_WRITE, video_audio_codec
 from .probe import AudioStream, open_input, probe
 from .tags import tags_of
 
 _LEAD_S = 1.0  # the new audio is encoded this far ahead of the packets being copied
-_CODEC_RATES = {"aac": _AAC_RATES, "libopus": (48_000,)}
 
 
 class VideoRemux:
     """Write ``out_tmp`` (format from ``suffix``, not from the name): ``in_path``'s streams copied, audio
-    stream ``stream`` replaced by the stereo pushed with :meth:`write` (``[2, T]`` float32 at ``rate``) and
-    kept after it as a second track if ``keep_original``. ``on_progress(seconds)`` is told the audio
+    stream ``stream`` replaced by the stereo pushed with :meth:`write` (``[2, T]`` float32 at ``rate``),
+    encoded with ``audio_codec`` (a :data:`~.formats.VIDEO_AUDIO_CODECS` name; None: the input stream's own
+    where the container takes it, else the container's default), and kept after it as a second track if
+    ``keep_original``. ``on_progress(seconds)`` is told the audio
     seconds written. :meth:`close` returns one line per stream the container could not take (left out);
     :meth:`abort` drops the output. Raises :class:`AudioFileError`."""
 
     def __init__(self, in_path: str | Path, stream: AudioStream, out_tmp: str | Path, suffix: str, rate: int,
                  bit_rate: int | None = None, keep_original: bool = False,
-                 on_progress: Callable[[float], None] | None = None):
+                 on_progress: Callable[[float], None] | None = None, audio_codec: str | None = None):
         spec = VIDEO_WRITE[suffix]
-        codec = video_audio_encoder(suffix, stream.codec)
-        bit_rate = bit_rate or ((VIDEO_AUDIO_KBPS.get(codec) or 0) * 1000) or None
+        codec = VIDEO_AUDIO_CODECS[video_audio_codec(suffix, stream.codec, audio_codec)]
+        bit_rate = (bit_rate or codec.default_kbps * 1000) if codec.default_kbps else None  # None: lossless
         self.in_path, self.rate, self.on_progress = Path(in_path), int(rate), on_progress
         self.left_out: list[str] = []
         self.start_s = first_sample_s(in_path, stream)
@@ -64,7 +65,7 @@ class VideoRemux:
         for s in src.streams:
             name = s.codec_context.name if s.codec_context is not None else "unknown"
             if s.index == stream.index:
-                self.encoder = AudioEncoder(out, codec, self.rate, 2, bit_rate, rates=_CODEC_RATES.get(codec, ()),
+                self.encoder = AudioEncoder(out, codec.encoder, self.rate, 2, bit_rate, rates=codec.rates_hz,
                                             start_s=self.start_s)
                 for key in ("language", "title"):
                     if s.metadata.get(key):
@@ -150,11 +151,11 @@ class VideoRemux:
 
 def remux_with_audio(in_path: str | Path, stream: AudioStream, stereo_path: str | Path, out_tmp: str | Path,
                      suffix: str, bit_rate: int | None = None, keep_original: bool = False,
-                     on_progress: Callable[[float], None] | None = None) -> list[str]:
+                     on_progress: Callable[[float], None] | None = None, audio_codec: str | None = None) -> list[str]:
     """:class:`VideoRemux` fed from a finished stereo file ``stereo_path``; returns the left-out lines."""
     stereo_info = probe(stereo_path).stream(0)
     remux = VideoRemux(in_path, stream, out_tmp, suffix, stereo_info.sample_rate, bit_rate, keep_original,
-                       on_progress)
+                       on_progress, audio_codec)
     try:
         for block in iter_blocks(stereo_path, stereo_info, block_s=1.0):
             remux.write(block)

@@ -1,8 +1,12 @@
 """Tags and cover art: read from the input, written to the output where its format keeps them."""
 from __future__ import annotations
 
+import base64
+import os
+import struct
 from dataclasses import dataclass
 from fractions import Fraction
+from pathlib import Path
 
 import av
 
@@ -90,9 +94,43 @@ def write_cover(output, stream, cover: Cover | None) -> None:
     output.mux(packet)
 
 
-def write_tags(output, stream, tags: dict[str, str]) -> None:
-    """``tags`` on the file and, for Ogg (where players read them from the stream), on the stream too."""
+def picture_comment(cover: Cover) -> str:
+    """``cover`` as the value of an Ogg ``METADATA_BLOCK_PICTURE`` comment: a FLAC picture block (front
+    cover, its MIME type, no description, its size) in base64, where Ogg players look for cover art."""
+    mime = b"image/jpeg" if cover.codec == "mjpeg" else b"image/png"
+    block = b"".join([struct.pack(">II", 3, len(mime)), mime, struct.pack(">I", 0),
+                      struct.pack(">IIIII", cover.width, cover.height, 24, 0, len(cover.data)), cover.data])
+    return base64.b64encode(block).decode("ascii")
+
+
+def write_tags(output, stream, tags: dict[str, str], cover: Cover | None = None) -> None:
+    """``tags`` on the file and, for Ogg (where players read them from the stream), on the stream too,
+    with ``cover`` as its picture comment."""
     for key, value in tags.items():
         output.metadata[key] = value
         if output.format.name == "ogg" and stream is not None:
             stream.metadata[key] = value
+    if output.format.name == "ogg" and stream is not None and cover is not None:
+        stream.metadata["METADATA_BLOCK_PICTURE"] = picture_comment(cover)
+
+
+def add_ogg_picture(path: Path, cover: Cover | None) -> None:
+    """Add ``cover`` to the finished Ogg file ``path`` (one written by a library that cannot): its
+    packets copied as they are into a new file with the picture comment, which then replaces it."""
+    if cover is None:
+        return
+    staged = path.with_name(path.name + ".picture")
+    try:
+        with av.open(str(path)) as source, av.open(str(staged), "w", format="ogg") as output:
+            audio = source.streams.audio[0]
+            stream = output.add_stream_from_template(audio)
+            for key, value in audio.metadata.items():
+                stream.metadata[key] = value
+            stream.metadata["METADATA_BLOCK_PICTURE"] = picture_comment(cover)
+            for packet in source.demux(audio):
+                if packet.dts is not None:
+                    packet.stream = stream
+                    output.mux(packet)
+        os.replace(staged, path)
+    finally:
+        staged.unlink(missing_ok=True)
