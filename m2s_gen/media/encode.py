@@ -17,6 +17,7 @@ import soundfile as sf
 
 from ..audio_io import AudioFileError
 from . import mp3_lame
+from .end_trim import FIXED_FRAME_ENCODERS, mark_end_padding
 from .formats import AUDIO_WRITE, FLAC_SUBTYPES, WAV_SUBTYPES, AudioOutput, FormatError
 from .levels import PIECE_SAMPLES, clip_to_full_scale, integer_pcm
 from .tags import Cover, add_cover, add_ogg_picture, write_cover, write_tags
@@ -68,6 +69,8 @@ class AudioEncoder:
         self.clipped = 0
         self.samples_in = 0
         self._end_pts: int | None = None  # where the last packet ends (encoders with an unflushed delay)
+        # Matroska keeps a last frame whole unless its padding is marked (MP4 cuts it at its duration)
+        self._mark_end = codec in FIXED_FRAME_ENCODERS and container.format.name in ("matroska", "webm")
 
     def encode(self, block: np.ndarray) -> None:
         """Encode and mux ``block`` ``[C, T]`` float32, a piece at a time (a chunk of minutes would
@@ -107,6 +110,9 @@ class AudioEncoder:
             packet.duration = self._end_pts - packet.pts
             if packet.duration <= 0:
                 return
+        frame_size = self.stream.codec_context.frame_size if self._mark_end else 0
+        if packet.duration and packet.duration < frame_size:  # only the last packet is short
+            mark_end_padding(packet, frame_size - packet.duration)
         self.container.mux(packet)
 
     def _frame(self, block: np.ndarray):
