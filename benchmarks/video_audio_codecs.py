@@ -56,12 +56,12 @@ def encode(stereo: np.ndarray, codec_name: str, path: Path) -> float:
     """Seconds to encode ``stereo`` with the codec's defaults into ``path`` (Matroska)."""
     import av
 
-    from m2s_gen.media.encode import AudioEncoder
+    from m2s_gen.media.encode import open_encoder
     from m2s_gen.media.formats import VIDEO_AUDIO_CODECS
 
     codec = VIDEO_AUDIO_CODECS[codec_name]
     with av.open(str(path), "w", format="matroska") as out:
-        encoder = AudioEncoder(out, codec.encoder, RATE, 2, (codec.default_kbps or 0) * 1000 or None,
+        encoder = open_encoder(out, codec.encoder, RATE, 2, (codec.default_kbps or 0) * 1000 or None,
                                rates=codec.rates_hz)
         start = time.perf_counter()
         for at in range(0, stereo.shape[1], RATE * 10):

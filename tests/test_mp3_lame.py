@@ -1,5 +1,6 @@
 """MP3 outputs: the lameenc path and PyAV's own LAME give the input's length to the sample, in line,
-with tags and cover art; the LAME tag the length depends on carries a valid CRC."""
+with tags and cover art; the LAME tag the length depends on carries a valid CRC; the lameenc path in a
+video container is exact too."""
 from __future__ import annotations
 
 import numpy as np
@@ -71,3 +72,28 @@ def test_frame_bytes_rejects_what_is_not_mpeg1_layer3():
     assert mp3_lame.frame_bytes(bytes.fromhex("fffbe404"), 48_000) == 960  # 320k at 48 kHz
     with pytest.raises(ValueError):
         mp3_lame.frame_bytes(b"ID3\x04", 48_000)
+
+
+@pytest.mark.parametrize("muxer", ["mp4", "matroska"])
+def test_lameenc_in_a_video_container_is_exact_at_any_start(tmp_path, muxer):
+    import av
+
+    from m2s_gen.media.decode import first_sample_s
+    from m2s_gen.media.encode import open_encoder
+
+    rate, start_s = 48_000, 0.5
+    stereo = np.stack([music_like(rate + 77, rate, peak=0.4)] * 2)
+    path = tmp_path / f"a.{'mp4' if muxer == 'mp4' else 'mkv'}"
+    options = {"movie_timescale": str(rate)} if muxer == "mp4" else {}
+    with av.open(str(path), "w", format=muxer, options=options) as out:
+        encoder = open_encoder(out, "libmp3lame", rate, 2, 320_000, start_s=start_s)
+        assert isinstance(encoder, mp3_lame.LameMp3Stream)
+        encoder.encode(stereo)
+        encoder.finish()
+    decoded, _ = decode_audio(path)
+    start = first_sample_s(path, probe(path).stream(0))
+    # the end is exact; an MP4 marks LAME's delay only for a stream at zero, so a later one starts with it
+    delay = mp3_lame.ENCODER_DELAY + mp3_lame.DECODER_DELAY if muxer == "mp4" else 0
+    assert round(start * rate) == round(start_s * rate) - delay
+    assert decoded.shape[1] == stereo.shape[1] + delay
+    assert lag_samples(decoded[0], stereo[0]) == delay

@@ -131,6 +131,15 @@ class AudioEncoder:
             self._put(packet)
 
 
+def open_encoder(container, codec: str, sample_rate: int, channels: int = 2, bit_rate: int | None = None,
+                 bits: int = 24, rates: tuple[int, ...] = (), start_s: float = 0.0):
+    """An :class:`AudioEncoder` on ``container``, or for MP3 at the rates LAME takes as they are, the
+    faster ``lameenc`` LAME (:class:`~.mp3_lame.LameMp3Stream`, the same interface)."""
+    if codec == "libmp3lame" and mp3_lame.available(sample_rate):
+        return mp3_lame.LameMp3Stream(container, sample_rate, channels, bit_rate, start_s=start_s)
+    return AudioEncoder(container, codec, sample_rate, channels, bit_rate, bits=bits, rates=rates, start_s=start_s)
+
+
 class AudioWriter:
     """A stereo file written block by block into ``path`` (usually a temporary name: the format comes from
     ``suffix``, not from the name). Use as a context manager; :attr:`clipped` after it closes."""
@@ -168,12 +177,8 @@ class AudioWriter:
             options["rf64"] = "auto"  # past 4 GB
         try:
             self._container = av.open(str(self.path), "w", format=self.spec.container, options=options)
-            if codec == "libmp3lame" and mp3_lame.available(self.sample_rate):  # the faster LAME build
-                self._encoder = mp3_lame.LameMp3Stream(self._container, self.sample_rate, self.channels,
-                                                       self.bit_rate)
-            else:
-                self._encoder = AudioEncoder(self._container, codec, self.sample_rate, self.channels,
-                                             self.bit_rate, bits=bits, rates=self.spec.rates_hz)
+            self._encoder = open_encoder(self._container, codec, self.sample_rate, self.channels,
+                                         self.bit_rate, bits=bits, rates=self.spec.rates_hz)
             cover_stream = add_cover(self._container, self.cover)
             write_tags(self._container, self._encoder.stream, self.tags, self.cover)
             self._container.start_encoding()

@@ -17,11 +17,13 @@ from pathlib import Path
 
 import numpy as np
 
+from .end_trim import mark_end_padding
 from .levels import PIECE_SAMPLES, clip_to_full_scale, integer_pcm
 
 MPEG1_RATES = {44_100: 0, 48_000: 1, 32_000: 2}  # rate -> header index
 SAMPLES_PER_FRAME = 1152
 ENCODER_DELAY = 576  # LAME's delay before the first input sample; decoders skip 529 more themselves
+DECODER_DELAY = 529  # the decoder's own delay (in an MP4 or Matroska the container skips it too)
 LAME_QUALITY = 3  # LAME's own default algorithm quality, as through FFmpeg
 _BITRATES_KBPS = (0, 32, 40, 48, 56, 64, 80, 96, 112, 128, 160, 192, 224, 256, 320)
 _SIDE_INFO_BYTES = {1: 17, 2: 32}  # MPEG-1 layer III, mono / stereo
@@ -48,12 +50,19 @@ def frame_bytes(header: bytes, sample_rate: int) -> int:
 
 
 class LameMp3Stream:
-    """One MP3 stream of an open ``container`` (format ``mp3``), fed ``[C, T]`` float32 blocks."""
+    """One MP3 stream of an open ``container``, fed ``[C, T]`` float32 blocks, its first sample at
+    ``start_s``. In an ``mp3`` file the delay and padding go into the LAME tag
+    (:func:`write_gapless_info`); in a video container the packets are timed so that its edit list (MP4,
+    MOV) or codec delay (Matroska) skips the delay, and the last packet is cut at the input's end."""
 
-    def __init__(self, container, sample_rate: int, channels: int, bit_rate: int):
+    def __init__(self, container, sample_rate: int, channels: int, bit_rate: int, start_s: float = 0.0):
         import lameenc
 
         self.container, self.rate, self.channels = container, int(sample_rate), channels
+        self.in_file = container.format.name == "mp3"
+        self.start = int(round(start_s * self.rate))
+        self.first_pts = self.start - (0 if self.in_file else ENCODER_DELAY + DECODER_DELAY)
+        self.matroska = container.format.name in ("matroska", "webm")
         self.encoder = lameenc.Encoder()
         self.encoder.set_bit_rate(int(round(bit_rate / 1000)))
         self.encoder.set_in_sample_rate(self.rate)
@@ -79,11 +88,13 @@ class LameMp3Stream:
             self._mux(bytes(self.encoder.encode(np.ascontiguousarray(pcm.T).tobytes())))
 
     def finish(self) -> None:
-        self._mux(bytes(self.encoder.flush()))
+        self._mux(bytes(self.encoder.flush()), last=not self.in_file)
         if self.pending:
             raise ValueError(f"LAME left {len(self.pending)} bytes that are not a whole frame")
 
-    def _mux(self, data: bytes) -> None:
+    def _mux(self, data: bytes, last: bool = False) -> None:
+        """Mux the whole frames in ``data`` (the rest waits); ``last``: the flushed tail of a stream in a
+        video container, cut at the input's end."""
         import av
 
         buffer, at = self.pending + data, 0
@@ -94,11 +105,17 @@ class LameMp3Stream:
             packet = av.Packet(buffer[at:at + size])
             packet.stream = self.stream
             packet.time_base = self.stream.time_base
-            packet.pts = packet.dts = self.num_frames * SAMPLES_PER_FRAME
+            packet.pts = packet.dts = self.first_pts + self.num_frames * SAMPLES_PER_FRAME
             packet.duration = SAMPLES_PER_FRAME
-            self.container.mux(packet)
             self.num_frames += 1
             at += size
+            if last:
+                packet.duration = min(SAMPLES_PER_FRAME, self.start + self.samples_in - packet.pts)
+                if packet.duration <= 0:
+                    continue  # only padding
+                if self.matroska and packet.duration < SAMPLES_PER_FRAME:
+                    mark_end_padding(packet, SAMPLES_PER_FRAME - packet.duration)
+            self.container.mux(packet)
         self.pending = buffer[at:]
 
 

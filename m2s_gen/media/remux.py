@@ -15,7 +15,7 @@ import av
 
 from ..audio_io import AudioFileError
 from .decode import first_sample_s, iter_blocks
-from .encode import AudioEncoder
+from .encode import open_encoder
 from .formats import VIDEO_AUDIO_CODECS, VIDEO_WRITE, video_audio_codec
 from .probe import AudioStream, open_input, probe
 from .tags import tags_of
@@ -65,7 +65,7 @@ class VideoRemux:
         for s in src.streams:
             name = s.codec_context.name if s.codec_context is not None else "unknown"
             if s.index == stream.index:
-                self.encoder = AudioEncoder(out, codec.encoder, self.rate, 2, bit_rate, rates=codec.rates_hz,
+                self.encoder = open_encoder(out, codec.encoder, self.rate, 2, bit_rate, rates=codec.rates_hz,
                                             start_s=self.start_s)
                 for key in ("language", "title"):
                     if s.metadata.get(key):
