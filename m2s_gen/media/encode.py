@@ -17,7 +17,7 @@ import soundfile as sf
 
 from ..audio_io import AudioFileError
 from . import mp3_lame
-from .end_trim import FIXED_FRAME_ENCODERS, mark_end_padding
+from .end_trim import FIXED_FRAME_ENCODERS, mark_end_padding, needs_marked_end
 from .formats import AUDIO_WRITE, FLAC_SUBTYPES, WAV_SUBTYPES, AudioOutput, FormatError
 from .levels import PIECE_SAMPLES, clip_to_full_scale, integer_pcm
 from .tags import Cover, add_cover, add_ogg_picture, write_cover, write_tags
@@ -69,8 +69,7 @@ class AudioEncoder:
         self.clipped = 0
         self.samples_in = 0
         self._end_pts: int | None = None  # where the last packet ends (encoders with an unflushed delay)
-        # Matroska keeps a last frame whole unless its padding is marked (MP4 cuts it at its duration)
-        self._mark_end = codec in FIXED_FRAME_ENCODERS and container.format.name in ("matroska", "webm")
+        self._mark_end = codec in FIXED_FRAME_ENCODERS and needs_marked_end(container)
 
     def encode(self, block: np.ndarray) -> None:
         """Encode and mux ``block`` ``[C, T]`` float32, a piece at a time (a chunk of minutes would

@@ -37,6 +37,12 @@ def _skip_samples_template() -> av.Packet:
     return _template
 
 
+def needs_marked_end(container) -> bool:
+    """True for an output container that keeps a last frame whole unless its padding is marked
+    (Matroska, WebM); MP4 and MOV cut it where the packet's duration ends."""
+    return container.format.name in ("matroska", "webm")
+
+
 def mark_end_padding(packet: av.Packet, padding: int) -> None:
     """Tell the decoder to drop the last ``padding`` samples of ``packet`` (the stream's last)."""
     side = PacketSideData.from_packet(_skip_samples_template(), "skip_samples")

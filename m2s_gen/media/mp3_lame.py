@@ -17,7 +17,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .end_trim import mark_end_padding
+from .end_trim import mark_end_padding, needs_marked_end
 from .levels import PIECE_SAMPLES, clip_to_full_scale, integer_pcm
 
 MPEG1_RATES = {44_100: 0, 48_000: 1, 32_000: 2}  # rate -> header index
@@ -62,7 +62,7 @@ class LameMp3Stream:
         self.in_file = container.format.name == "mp3"
         self.start = int(round(start_s * self.rate))
         self.first_pts = self.start - (0 if self.in_file else ENCODER_DELAY + DECODER_DELAY)
-        self.matroska = container.format.name in ("matroska", "webm")
+        self.mark_end = needs_marked_end(container)
         self.encoder = lameenc.Encoder()
         self.encoder.set_bit_rate(int(round(bit_rate / 1000)))
         self.encoder.set_in_sample_rate(self.rate)
@@ -113,7 +113,7 @@ class LameMp3Stream:
                 packet.duration = min(SAMPLES_PER_FRAME, self.start + self.samples_in - packet.pts)
                 if packet.duration <= 0:
                     continue  # only padding
-                if self.matroska and packet.duration < SAMPLES_PER_FRAME:
+                if self.mark_end and packet.duration < SAMPLES_PER_FRAME:
                     mark_end_padding(packet, SAMPLES_PER_FRAME - packet.duration)
             self.container.mux(packet)
         self.pending = buffer[at:]
