@@ -8,10 +8,11 @@ from conftest import fold_error, leftovers, music_like
 from media_files import decode_audio, lag_samples, packets, write_video
 
 from m2s_gen import cli
-from m2s_gen.media.decode import first_sample_s
+from m2s_gen.media.decode import first_sample_s, read_stream
 from m2s_gen.media.formats import VIDEO_AUDIO_CODECS, VIDEO_WRITE, FormatError, video_audio_codec
 from m2s_gen.media.job import MediaOptions, upmix_media
 from m2s_gen.media.probe import probe
+from m2s_gen.media.timeline import TimelineReport
 
 RATE = 48_000
 SECONDS = 1.6
@@ -62,6 +63,9 @@ def test_every_codec_a_container_takes_is_written_in_sync(films, tmp_path, suffi
     assert abs(start_out - start_in) <= 1536 / RATE + 1e-3
     fold = stereo.mean(0)
     assert lag_samples(fold, mono[0]) == round((start_in - start_out) * RATE)
+    repairs = TimelineReport()  # each frame starts where the one before ends
+    read_stream(out, after, report=repairs)
+    assert repairs == TimelineReport(), repairs
     if codec in ("flac", "alac"):  # lossless, 24-bit
         assert start_out == start_in and fold_error(stereo, mono[0]) <= 2 ** -22
     else:

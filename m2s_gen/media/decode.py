@@ -5,6 +5,7 @@ list, Opus pre-skip) and the end padding is cut here where the container declare
 """
 from __future__ import annotations
 
+from itertools import chain
 from pathlib import Path
 from typing import Iterator
 
@@ -13,14 +14,18 @@ import numpy as np
 
 from ..audio_io import AudioFileError
 from .probe import AudioStream, open_input
+from .timeline import Timeline, TimelineReport
 
 BLOCK_S = 10.0
 _EXACT_LENGTH_CONTAINERS = ("mov", "mp4")  # the declared duration is the decoded length (edit lists)
 
 
-def iter_blocks(path: str | Path, stream: AudioStream, block_s: float = BLOCK_S) -> Iterator[np.ndarray]:
-    """Yield ``[C, T]`` float32 blocks of about ``block_s`` seconds of ``stream`` of ``path``. Raises
-    :class:`AudioFileError` for a corrupt or truncated stream (after the blocks before the damage)."""
+def iter_blocks(path: str | Path, stream: AudioStream, block_s: float = BLOCK_S,
+                report: TimelineReport | None = None) -> Iterator[np.ndarray]:
+    """Yield ``[C, T]`` float32 blocks of about ``block_s`` seconds of ``stream`` of ``path``, on the stream's
+    timeline: gaps in its timestamps are filled with silence and overlaps dropped (:mod:`.timeline`; what was
+    repaired is added to ``report``). Raises :class:`AudioFileError` for a corrupt or truncated
+    stream (after the blocks before the damage)."""
     path = Path(path)
     rate = stream.sample_rate
     block = max(1, int(block_s * rate))
@@ -30,44 +35,80 @@ def iter_blocks(path: str | Path, stream: AudioStream, block_s: float = BLOCK_S)
         if any(name in container.format.name.split(",") for name in _EXACT_LENGTH_CONTAINERS) and \
                 stream.declared_s is not None:
             limit = int(round(stream.declared_s * rate))
-        resampler = None
-        pending, num_pending, done = [], 0, 0
+        restarts = bool(container.format.flags & av.format.Flags.ts_discont.value)
+        queue = _Queue(limit)
         try:
             for frame in container.decode(av_stream):
-                if resampler is None:
-                    resampler = av.AudioResampler(format="fltp", layout=frame.layout, rate=frame.sample_rate)
-                    rate = frame.sample_rate
-                for converted in resampler.resample(frame):
-                    data = converted.to_ndarray()
-                    if limit is not None:
-                        data = data[:, :max(0, limit - done - num_pending)]
-                    if data.shape[1]:
-                        pending.append(data)
-                        num_pending += data.shape[1]
-                while num_pending >= block:
-                    out, pending, num_pending = _take(pending, block)
-                    done += out.shape[1]
-                    yield _checked(out, path, done, rate)
+                if queue.resampler is None:  # later frames are converted to the first one's layout and rate
+                    queue.resampler = av.AudioResampler(format="fltp", layout=frame.layout, rate=frame.sample_rate)
+                    rate, queue.channels = frame.sample_rate, frame.layout.nb_channels
+                    timeline = Timeline(rate, restarts, report, length_s=stream.duration_s)
+                data = queue.joined(queue.resampler.resample(frame))
+                start_s = float(frame.pts * frame.time_base) if frame.pts is not None and frame.time_base else None
+                silence, skip = timeline.place(start_s, data.shape[1])
+                for piece in chain(queue.add_silence(silence, block), queue.add(data[:, skip:], block)):
+                    yield _checked(piece, path, queue.done, rate)
         except av.error.FFmpegError as err:
-            at_s = (done + num_pending) / max(rate, 1)
+            at_s = queue.total / max(rate, 1)
             raise AudioFileError(f"{path}: truncated or corrupt: bad data near {at_s:.1f} s ({_reason(err)})") from None
-        if resampler is not None:
-            for converted in resampler.resample(None):
-                data = converted.to_ndarray()
-                if limit is not None:
-                    data = data[:, :max(0, limit - done - num_pending)]
-                pending.append(data)
-                num_pending += data.shape[1]
-        if num_pending:
-            out, pending, num_pending = _take(pending, num_pending)
-            done += out.shape[1]
-            yield _checked(out, path, done, rate)
+        if queue.resampler is not None:
+            for piece in chain(queue.add(queue.joined(queue.resampler.resample(None)), block), queue.rest()):
+                yield _checked(piece, path, queue.done, rate)
+    done = queue.done
     if done == 0:
         raise AudioFileError(f"{path}: no audio samples (truncated or corrupt?)")
     declared = stream.declared_s
     if declared is not None and done / rate < declared - max(0.5, 0.02 * declared):
         raise AudioFileError(f"{path}: truncated or corrupt: decoded {done / rate:.1f} s of the {declared:.1f} s "
                              "it declares")
+
+
+class _Queue:
+    """Decoded samples waiting to make a block; ``limit``: the stream's exact length in samples, or None."""
+
+    def __init__(self, limit: int | None):
+        self.limit, self.resampler, self.channels = limit, None, 0
+        self.pending: list[np.ndarray] = []
+        self.num_pending = self.done = 0
+
+    @property
+    def total(self) -> int:
+        return self.done + self.num_pending
+
+    def add(self, data: np.ndarray, block: int) -> Iterator[np.ndarray]:
+        """Queue ``data``; yield the whole blocks now ready."""
+        if self.limit is not None:
+            data = data[:, :max(0, self.limit - self.total)]
+        if data.shape[1]:
+            self.pending.append(data)
+            self.num_pending += data.shape[1]
+        while self.num_pending >= block:
+            yield self._take(block)
+
+    def add_silence(self, samples: int, block: int) -> Iterator[np.ndarray]:
+        """Queue ``samples`` of silence a block at a time (a long gap never sits in memory whole)."""
+        while samples > 0:
+            piece = min(samples, block)
+            yield from self.add(np.zeros((self.channels, piece), np.float32), block)
+            samples -= piece
+
+    def rest(self) -> Iterator[np.ndarray]:
+        if self.num_pending:
+            yield self._take(self.num_pending)
+
+    def joined(self, frames) -> np.ndarray:
+        """The samples of the resampler's output ``frames``, ``[C, T]``."""
+        arrays = [frame.to_ndarray() for frame in frames]
+        if not arrays:
+            return np.zeros((self.channels, 0), np.float32)
+        return arrays[0] if len(arrays) == 1 else np.concatenate(arrays, axis=1)
+
+    def _take(self, count: int) -> np.ndarray:
+        joined = self.pending[0] if len(self.pending) == 1 else np.concatenate(self.pending, axis=1)
+        out, rest = joined[:, :count], joined[:, count:]
+        self.pending, self.num_pending = ([rest] if rest.shape[1] else []), rest.shape[1]
+        self.done += out.shape[1]
+        return np.ascontiguousarray(out, dtype=np.float32)
 
 
 def first_sample_s(path: str | Path, stream: AudioStream) -> float:
@@ -83,17 +124,10 @@ def first_sample_s(path: str | Path, stream: AudioStream) -> float:
     return stream.start_s
 
 
-def read_stream(path: str | Path, stream: AudioStream) -> np.ndarray:
+def read_stream(path: str | Path, stream: AudioStream, report: TimelineReport | None = None) -> np.ndarray:
     """The whole stream ``[C, T]`` float32 (for short files; long ones go through :func:`iter_blocks`)."""
-    blocks = list(iter_blocks(path, stream, block_s=60.0))
+    blocks = list(iter_blocks(path, stream, block_s=60.0, report=report))
     return blocks[0] if len(blocks) == 1 else np.concatenate(blocks, axis=1)
-
-
-def _take(pending: list[np.ndarray], count: int) -> tuple[np.ndarray, list[np.ndarray], int]:
-    """The first ``count`` samples of the queued arrays, and what is left."""
-    joined = pending[0] if len(pending) == 1 else np.concatenate(pending, axis=1)
-    out, rest = joined[:, :count], joined[:, count:]
-    return np.ascontiguousarray(out, dtype=np.float32), ([rest] if rest.shape[1] else []), rest.shape[1]
 
 
 def _checked(block: np.ndarray, path: Path, end: int, rate: int) -> np.ndarray:

@@ -66,6 +66,7 @@ def upmix_media(in_path: str | Path, out_path: str | Path, generate: streaming.G
     with one-line messages; ``out_path`` is complete or untouched."""
     from .decode import iter_blocks
     from .probe import probe
+    from .timeline import TimelineReport
 
     options = options or MediaOptions()
     say = say or (lambda text: None)
@@ -91,6 +92,7 @@ def upmix_media(in_path: str | Path, out_path: str | Path, generate: streaming.G
 
     bar = progress(stream.duration_s) if progress is not None else None
     rate = stream.sample_rate
+    repairs = TimelineReport()  # gaps and overlaps in the input's timestamps
 
     def upmix_into(write) -> int:
         """The stereo is encoded in a thread beside the model (:mod:`.writer_thread`)."""
@@ -100,8 +102,9 @@ def upmix_media(in_path: str | Path, out_path: str | Path, generate: streaming.G
                 bar.update(stereo.shape[1] / rate)
 
         with WriterThread(write_and_count) as writer:
-            return streaming.chunked_upmix(iter_blocks(in_path, stream), rate, generate, writer.write, chunk_s,
-                                           overlap_s, gain=gain, before_chunk=before_chunk)
+            blocks = iter_blocks(in_path, stream, report=repairs)
+            return streaming.chunked_upmix(blocks, rate, generate, writer.write, chunk_s, overlap_s, gain=gain,
+                                           before_chunk=before_chunk)
 
     try:
         if suffix in VIDEO_WRITE:
@@ -111,6 +114,8 @@ def upmix_media(in_path: str | Path, out_path: str | Path, generate: streaming.G
     finally:
         if bar is not None:
             bar.close()
+    for line in repairs.notices(str(in_path)):
+        say(line)
     for line in left_out:
         say(f"{out_path}: left out {line}")
     if clipped:

@@ -104,7 +104,7 @@ class LameMp3Stream:
                 break
             packet = av.Packet(buffer[at:at + size])
             packet.stream = self.stream
-            packet.time_base = self.stream.time_base
+            packet.time_base = Fraction(1, self.rate)  # the muxer may change the stream's (Matroska: 1 ms)
             packet.pts = packet.dts = self.first_pts + self.num_frames * SAMPLES_PER_FRAME
             packet.duration = SAMPLES_PER_FRAME
             self.num_frames += 1

@@ -1,0 +1,95 @@
+"""Keeping decoded audio on its own timeline: a stream whose timestamps jump (a TV capture with dropped
+packets, a recording paused and resumed) plays with silence in the hole, and a player keeps it in sync with
+the picture. The upmix is written as one contiguous stream from the first sample, so the hole is filled
+with silence here, and audio that overlaps what came before is dropped; otherwise everything after a jump
+would play early or late against the video.
+
+Timestamps are only trusted past :data:`TOLERANCE_S` (containers round them, e.g. Matroska to the
+millisecond). A jump of more than :data:`DISCONTINUITY_S` backwards, or forwards in a container whose
+timestamps may restart (MPEG-TS and MPEG-PS: concatenated recordings), is a discontinuity: the audio
+goes on from where it was, as FFmpeg's own tools treat it. So is a jump forwards past the stream's
+length (a damaged timestamp), which would otherwise be hours of silence.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+TOLERANCE_S = 0.02
+DISCONTINUITY_S = 10.0
+
+
+@dataclass
+class TimelineReport:
+    """What was done to keep the stream on its timeline, in seconds of the stream."""
+    filled: list[tuple[float, float]] = field(default_factory=list)  # (where, how long) silence was added
+    dropped: list[tuple[float, float]] = field(default_factory=list)  # (where, how long) overlap was cut
+    discontinuities: list[float] = field(default_factory=list)  # where the timestamps restarted
+
+    def notices(self, name: str) -> list[str]:
+        """One line per kind of repair, for the user."""
+        lines = []
+        for what, items, verb in (("gap", self.filled, "filled with silence"),
+                                  ("overlap", self.dropped, "dropped")):
+            if items:
+                total = sum(seconds for _, seconds in items)
+                where = ", ".join(f"{at:.1f} s" for at, _ in items[:3]) + (", ..." if len(items) > 3 else "")
+                plural = "s" if len(items) > 1 else ""
+                lines.append(f"{name}: {len(items)} {what}{plural} in the audio's timestamps ({total:.3f} s in "
+                             f"all, at {where}) {verb} to keep it in sync")
+        if self.discontinuities:
+            where = ", ".join(f"{at:.1f} s" for at in self.discontinuities[:3])
+            lines.append(f"{name}: the audio's timestamps restart at {where}: the audio goes on without a gap")
+        return lines
+
+
+class Timeline:
+    """Places decoded frames at ``rate`` samples a second: :meth:`place` takes a frame's start in seconds
+    (None: it follows the previous frame) and its length in samples, and returns ``(silence, skip)``: the
+    samples of silence to put before the frame, and how many of its first samples to drop."""
+
+    def __init__(self, rate: int, restarts: bool = False, report: TimelineReport | None = None,
+                 length_s: float | None = None):
+        self.rate = int(rate)
+        self.restarts = restarts  # the container's timestamps may jump forwards at a discontinuity
+        self.length_s = length_s  # the stream's (or file's) duration, when known
+        self.origin_s: float | None = None
+        self.position = 0  # samples placed so far, silence included
+        self.skip_left = 0  # samples of an overlap still to drop from the next frames
+        self.report = report if report is not None else TimelineReport()
+
+    def place(self, start_s: float | None, length: int) -> tuple[int, int]:
+        if self.skip_left:  # an overlap longer than the frames before: drop on
+            silence, skip, continued = 0, self.skip_left, True
+        else:
+            (silence, skip), continued = self._repair(start_s), False
+        drop = min(skip, length)
+        self.skip_left = skip - drop
+        if drop:
+            if continued:
+                at_s, seconds = self.report.dropped[-1]
+                self.report.dropped[-1] = (at_s, seconds + drop / self.rate)
+            else:
+                self.report.dropped.append((self.position / self.rate, drop / self.rate))
+        self.position += silence + length - drop
+        return silence, drop
+
+    def _repair(self, start_s: float | None) -> tuple[int, int]:
+        if start_s is None:
+            return 0, 0
+        if self.origin_s is None:
+            self.origin_s = start_s
+            return 0, 0
+        here_s = self.position / self.rate
+        drift_s = (start_s - self.origin_s) - here_s
+        past_the_end = self.length_s is not None and start_s - self.origin_s > self.length_s + DISCONTINUITY_S
+        if drift_s < -DISCONTINUITY_S or (drift_s > DISCONTINUITY_S and (self.restarts or past_the_end)):
+            self.origin_s += drift_s  # go on from here: the next frames follow this one's timestamps
+            self.report.discontinuities.append(here_s)
+            return 0, 0
+        if drift_s > TOLERANCE_S:
+            silence = int(round(drift_s * self.rate))
+            self.report.filled.append((here_s, silence / self.rate))
+            return silence, 0
+        if drift_s < -TOLERANCE_S:
+            return 0, int(round(-drift_s * self.rate))
+        return 0, 0
