@@ -10,9 +10,11 @@ from media_files import (AUDIO_MAKERS, cover_jpeg, decode_audio, lag_samples, pa
 
 from m2s_gen import cli
 from m2s_gen.audio_io import AudioFileError, read_audio
+from m2s_gen.media.decode import read_stream
 from m2s_gen.media.formats import FormatError
 from m2s_gen.media.job import MediaOptions, upmix_media
 from m2s_gen.media.probe import probe
+from m2s_gen.media.timeline import TimelineReport
 
 RATE = 44_100
 TAGS = {"title": "A song", "artist": "Someone", "album": "An album"}
@@ -53,6 +55,9 @@ def test_every_write_format_keeps_length_alignment_tags_and_cover(tmp_path, suff
     out = upmix_media(src, tmp_path / f"out{suffix}", _fake).path
     stereo, rate = decode_audio(out)
     info = probe(out)
+    repairs = TimelineReport()  # every packet's time follows from the one before
+    read_stream(out, info.stream(0), report=repairs)
+    assert repairs == TimelineReport(), repairs
     if suffix == ".opus":  # Opus is 48 kHz only: the same duration, resampled
         assert rate == 48_000 and abs(stereo.shape[1] - round(decoded.shape[1] * 48_000 / RATE)) <= 1
     else:
@@ -111,6 +116,9 @@ def test_video_remux_copies_streams_and_replaces_the_audio_in_sync(tmp_path):
         assert after.tags.get("title") == "A film"
         mono, _ = decode_audio(src)
         stereo, _ = decode_audio(out)
+        repairs = TimelineReport()
+        read_stream(out, after.audio[0], report=repairs)
+        assert repairs == TimelineReport(), repairs
         from m2s_gen.media.decode import first_sample_s
 
         # in sync on the presentation timeline: the same end, the same start up to one AAC priming block
