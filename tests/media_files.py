@@ -122,6 +122,18 @@ def write_video(path: Path, tracks: list[np.ndarray], rate: int, seconds: float,
     return Path(path)
 
 
+def with_attachment(src: Path, dst: Path, name: str, mimetype: str, data: bytes) -> Path:
+    """``src`` (Matroska) copied into ``dst`` with a file attached (as a font for styled subtitles is)."""
+    with av.open(str(src)) as source, av.open(str(dst), "w", format="matroska") as out:
+        copies = {s.index: out.add_stream_from_template(s) for s in source.streams}
+        out.add_attachment(name, mimetype, data)
+        for packet in source.demux():
+            if packet.size:
+                packet.stream = copies[packet.stream_index]
+                out.mux(packet)
+    return Path(dst)
+
+
 def decode_audio(path: Path, position: int = 0) -> tuple[np.ndarray, int]:
     from m2s_gen.media.decode import read_stream
     from m2s_gen.media.probe import probe

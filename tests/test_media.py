@@ -5,8 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 from conftest import fold_error, leftovers, music_like
-from media_files import (AUDIO_MAKERS, cover_jpeg, decode_audio, lag_samples, packets, write_audio,
-                         write_video)
+from media_files import (AUDIO_MAKERS, cover_jpeg, decode_audio, lag_samples, packets, with_attachment,
+                         write_audio, write_video)
 
 from m2s_gen import cli
 from m2s_gen.audio_io import AudioFileError, read_audio
@@ -134,6 +134,22 @@ def test_video_remux_copies_streams_and_replaces_the_audio_in_sync(tmp_path):
         if suffix == ".mkv":
             assert packets(out, "subtitle") == packets(src, "subtitle")
     assert leftovers(tmp_path) == []
+
+
+def test_matroska_attachments_are_kept(tmp_path, capsys):
+    font = b"\x00\x01\x00\x00" + bytes(range(256)) * 4
+    plain = write_video(tmp_path / "plain.mkv", [_noise(1, RATE, 0)], RATE, 1.0, "matroska", chapters=False)
+    src = with_attachment(plain, tmp_path / "styled.mkv", "Subtitle Font.ttf", "font/ttf", font)
+    out = upmix_media(src, tmp_path / "styled_stereo.mkv", _fake).path
+    import av
+
+    with av.open(str(out)) as container:
+        attached = [s for s in container.streams if s.type == "attachment"]
+        assert [(s.name, s.mimetype, bytes(s.data)) for s in attached] == [("Subtitle Font.ttf", "font/ttf", font)]
+    said = []
+    upmix_media(src, tmp_path / "styled_stereo.mp4", _fake, say=said.append)  # MP4 holds no attachments
+    assert said == [f"{tmp_path / 'styled_stereo.mp4'}: left out stream 2 (attachment Subtitle Font.ttf): "
+                    "mp4 cannot hold it"]
 
 
 def test_audio_stream_choice_and_keeping_the_original(tmp_path):

@@ -63,7 +63,8 @@ class VideoRemux:
         supported = out.supported_codecs
         self.mapping, self.encoder = {}, None
         for s in src.streams:
-            name = s.codec_context.name if s.codec_context is not None else "unknown"
+            name = (s.name if s.type == "attachment" else s.codec_context.name if s.codec_context is not None
+                    else None) or "unknown"
             if s.index == stream.index:
                 self.encoder = open_encoder(out, codec.encoder, self.rate, 2, bit_rate, rates=codec.rates_hz,
                                             start_s=self.start_s)
@@ -75,6 +76,9 @@ class VideoRemux:
                     continue
             if s.discard == av.stream.Discard.all:
                 continue  # a track the demuxer reads for itself (MP4 chapter titles): the chapters are copied
+            if s.type == "attachment" and spec.container == "matroska":  # fonts of styled subtitles, ...
+                self._copy_attachment(s)
+                continue
             if s.type == "attachment" or name not in supported:
                 self.left_out.append(f"stream {s.index} ({s.type} {name}): {spec.container} cannot hold it")
                 continue
@@ -95,6 +99,17 @@ class VideoRemux:
             out.set_chapters(src.chapters())
         except (ValueError, av.error.FFmpegError):
             self.left_out.append("chapters: the container cannot hold them")
+
+    def _copy_attachment(self, s) -> None:
+        try:
+            attachment = self.out.add_attachment(s.name or f"attachment{s.index}", s.mimetype or
+                                                 "application/octet-stream", bytes(s.data or b""))
+        except (ValueError, TypeError, av.error.FFmpegError) as err:
+            self.left_out.append(f"stream {s.index} (attachment {s.name}): {err}")
+            return
+        for key, value in s.metadata.items():
+            if key not in ("filename", "mimetype"):
+                attachment.metadata[key] = value
 
     @property
     def clipped(self) -> int:
