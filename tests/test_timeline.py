@@ -108,9 +108,55 @@ def test_a_video_whose_audio_lost_a_second_stays_in_sync(tmp_path, suffix, muxer
     assert leftovers(tmp_path) == []
 
 
+def test_joined_recordings_go_on_where_their_timestamps_restart():
+    line = Timeline(RATE, restarts=True)  # MPEG-TS: two 5 s recordings joined, both starting at 1.4 s
+    line.place(1.4, 5 * RATE)
+    assert line.place(1.4, 1024) == (0, 0)  # 5 s back in an MPEG-TS: a restart, nothing dropped
+    assert line.place(1.4 + 1024 / RATE, 1024) == (0, 0)
+    assert line.report.discontinuities == [5.0] and line.report.dropped == []
+    other = Timeline(RATE)  # the same jump where timestamps never restart: an overlap, dropped
+    other.place(1.4, 5 * RATE)
+    assert other.place(1.4, 1024) == (0, 1024)
+
+
 def test_a_jump_past_the_streams_length_is_a_damaged_timestamp():
     line = Timeline(RATE, length_s=60.0)
     line.place(0.0, 1024)
     assert line.place(5 * 3600.0, 1024) == (0, 0)  # five hours on, in a one-minute stream
     assert line.report.discontinuities == [1024 / RATE] and line.report.filled == []
     assert line.place(5 * 3600.0 + 1024 / RATE + 30.0, 1024)[0] == 30 * RATE  # a long gap inside it is filled
+
+
+def test_joined_mpeg_ts_recordings_make_one_continuous_video(tmp_path):
+    rng = np.random.default_rng(5)
+    parts = [(0.2 * rng.standard_normal(int(2.0 * RATE))).astype(np.float32) for _ in range(2)]
+    files = [write_video(tmp_path / f"part{k}.ts", [part], RATE, 2.0, "mpegts", audio_codec="mp2", chapters=False)
+             for k, part in enumerate(parts)]
+    joined = tmp_path / "joined.ts"  # as `cat part0.ts part1.ts > joined.ts` makes it
+    joined.write_bytes(files[0].read_bytes() + files[1].read_bytes())
+    said = []
+    out = upmix_media(joined, tmp_path / "joined.mkv", _fake, say=said.append).path
+    assert any("timestamps restart at" in line for line in said), said
+
+    import av
+
+    def video_times(path):
+        with av.open(str(path)) as container:
+            packets = [p for p in container.demux(container.streams.video[0]) if p.size]
+            return [float(p.pts * p.time_base) for p in packets], [bytes(p) for p in packets]
+
+    times, data = video_times(out)
+    part_times, part_data = zip(*(video_times(f) for f in files))
+    assert len(data) == len(part_data[0]) + len(part_data[1])  # every picture (Matroska stores H.264 its own way)
+    first = len(part_times[0])
+    video_end = max(part_times[0]) + 0.04  # 25 frames a second
+    assert times[first:] == pytest.approx([t - min(part_times[1]) + video_end for t in part_times[1]], abs=2e-3)
+    # the audio goes on without a gap: the second recording's audio follows the first's, within 20 ms
+    # of where its own timestamps put it against its pictures
+    stream_in = [probe(f).audio[0] for f in files]
+    first_audio = [first_sample_s(f, s) for f, s in zip(files, stream_in)]
+    lengths = [read_stream(f, s).shape[1] / RATE for f, s in zip(files, stream_in)]
+    second_audio_at = first_sample_s(out, probe(out).audio[0]) + lengths[0]
+    second_video_at = times[first]
+    assert abs((second_video_at - second_audio_at) - (min(part_times[1]) - first_audio[1])) < TOLERANCE_S
+    assert read_stream(out, probe(out).audio[0]).shape[1] == pytest.approx(sum(lengths) * RATE, abs=1152)

@@ -19,6 +19,7 @@ from .encode import open_encoder
 from .formats import VIDEO_AUDIO_CODECS, VIDEO_WRITE, video_audio_codec
 from .probe import AudioStream, open_input, probe
 from .tags import tags_of
+from .timeline import ContinuousPackets
 
 _LEAD_S = 1.0  # the new audio is encoded this far ahead of the packets being copied
 
@@ -55,7 +56,9 @@ class VideoRemux:
             raise
         copied = [self.src.streams[i] for i in self.mapping]
         self.packets = iter(self.src.demux(copied)) if copied else iter(())
-        self.waiting = None  # the next input packet, not yet due
+        self.waiting = None  # the next input packet, not yet due (its time already corrected)
+        restarts = bool(self.src.format.flags & av.format.Flags.ts_discont.value)
+        self.continuous = ContinuousPackets() if restarts else None  # joined recordings: timestamps restart
         self.done_s = self.start_s
 
     def _add_streams(self, stream, spec, codec, bit_rate, keep_original) -> None:
@@ -131,15 +134,18 @@ class VideoRemux:
 
     def _copy_until(self, until_s: float) -> None:
         while True:
-            packet = self.waiting if self.waiting is not None else next(self.packets, None)
-            self.waiting = None
-            if packet is None:
-                return
-            if packet.dts is None and packet.pts is None:
-                continue  # a demuxer's end-of-stream marker
-            when = packet.dts if packet.dts is not None else packet.pts
-            if float(when * packet.time_base) > until_s:
-                self.waiting = packet
+            if self.waiting is not None:
+                (packet, at_s), self.waiting = self.waiting, None
+            else:
+                packet = next(self.packets, None)
+                if packet is None:
+                    return
+                if packet.dts is None and packet.pts is None:
+                    continue  # a demuxer's end-of-stream marker
+                at_s = (self.continuous.correct(packet) if self.continuous is not None
+                        else float((packet.dts if packet.dts is not None else packet.pts) * packet.time_base))
+            if at_s > until_s:
+                self.waiting = (packet, at_s)
                 return
             packet.stream = self.mapping[packet.stream_index]
             self.out.mux(packet)

@@ -7,7 +7,8 @@ would play early or late against the video.
 Timestamps are only trusted past :data:`TOLERANCE_S` (containers round them, e.g. Matroska to the
 millisecond). A jump of more than :data:`DISCONTINUITY_S` backwards, or forwards in a container whose
 timestamps may restart (MPEG-TS and MPEG-PS: concatenated recordings), is a discontinuity: the audio
-goes on from where it was, as FFmpeg's own tools treat it. So is a jump forwards past the stream's
+goes on from where it was, as FFmpeg's own tools treat it; in those containers so is a jump backwards
+of more than :data:`RESTART_BACK_S` (no recording overlaps itself by that much). So is a jump forwards past the stream's
 length (a damaged timestamp), which would otherwise be hours of silence.
 """
 from __future__ import annotations
@@ -16,6 +17,7 @@ from dataclasses import dataclass, field
 
 TOLERANCE_S = 0.02
 DISCONTINUITY_S = 10.0
+RESTART_BACK_S = 1.0
 
 
 @dataclass
@@ -50,7 +52,7 @@ class Timeline:
     def __init__(self, rate: int, restarts: bool = False, report: TimelineReport | None = None,
                  length_s: float | None = None):
         self.rate = int(rate)
-        self.restarts = restarts  # the container's timestamps may jump forwards at a discontinuity
+        self.restarts = restarts  # the container's timestamps may restart (MPEG-TS, MPEG-PS)
         self.length_s = length_s  # the stream's (or file's) duration, when known
         self.origin_s: float | None = None
         self.position = 0  # samples placed so far, silence included
@@ -82,7 +84,8 @@ class Timeline:
         here_s = self.position / self.rate
         drift_s = (start_s - self.origin_s) - here_s
         past_the_end = self.length_s is not None and start_s - self.origin_s > self.length_s + DISCONTINUITY_S
-        if drift_s < -DISCONTINUITY_S or (drift_s > DISCONTINUITY_S and (self.restarts or past_the_end)):
+        back_limit_s = RESTART_BACK_S if self.restarts else DISCONTINUITY_S
+        if drift_s < -back_limit_s or (drift_s > DISCONTINUITY_S and (self.restarts or past_the_end)):
             self.origin_s += drift_s  # go on from here: the next frames follow this one's timestamps
             self.report.discontinuities.append(here_s)
             return 0, 0
@@ -93,3 +96,35 @@ class Timeline:
         if drift_s < -TOLERANCE_S:
             return 0, int(round(-drift_s * self.rate))
         return 0, 0
+
+
+class ContinuousPackets:
+    """The copied streams of a video across restarts of its timestamps (MPEG-TS or MPEG-PS recordings
+    joined end to end), as the audio's :class:`Timeline` goes on: one offset for the whole file, moved
+    when a stream's timestamps jump by more than a restart's threshold, so that the output's timestamps
+    only ever go forwards. :meth:`correct` shifts a packet in place and returns its time in seconds."""
+
+    def __init__(self):
+        self.offset_s = 0.0
+        self.ends: dict[int, float] = {}  # stream index -> where its last packet ended, corrected
+        self.restarts: list[float] = []
+
+    def correct(self, packet) -> float | None:
+        when = packet.dts if packet.dts is not None else packet.pts
+        if when is None:
+            return None
+        base = packet.time_base
+        at_s = float(when * base) + self.offset_s
+        end = self.ends.get(packet.stream_index)
+        if end is not None and (at_s < end - RESTART_BACK_S or at_s > end + DISCONTINUITY_S):
+            self.offset_s += end - at_s
+            self.restarts.append(end)
+            at_s = end
+        shift = round(self.offset_s / base)
+        if shift:
+            if packet.pts is not None:
+                packet.pts += shift
+            if packet.dts is not None:
+                packet.dts += shift
+        self.ends[packet.stream_index] = at_s + float((packet.duration or 0) * base)
+        return at_s
