@@ -71,7 +71,7 @@ def write_audio(path: Path, audio: np.ndarray, rate: int, kind: str | None = Non
 def write_video(path: Path, tracks: list[np.ndarray], rate: int, seconds: float, muxer: str,
                 audio_codec: str = "aac", audio_start_s: float = 0.0, subtitles: Path | None = None,
                 chapters: bool = True, audio_gap: tuple[float, float] | None = None) -> Path:
-    """A small H.264 video with one audio stream per ``tracks`` entry (``[T]`` mono float32), chapters,
+    """A small H.264 video with one audio stream per ``tracks`` entry (``[T]`` mono or ``[2, T]`` float32), chapters,
     and subtitles copied from an .srt file when given. ``audio_gap=(at_s, seconds)``: the audio's
     timestamps jump forwards by ``seconds`` at ``at_s`` of the track (a capture that lost packets)."""
     fps = 25
@@ -79,8 +79,8 @@ def write_video(path: Path, tracks: list[np.ndarray], rate: int, seconds: float,
         video = out.add_stream("libx264", rate=fps)
         video.width, video.height, video.pix_fmt = 64, 48, "yuv420p"
         audio_streams = []
-        for k in range(len(tracks)):
-            stream = out.add_stream(audio_codec, rate=rate, layout="mono")
+        for k, track in enumerate(tracks):
+            stream = out.add_stream(audio_codec, rate=rate, layout="mono" if np.ndim(track) == 1 else "stereo")
             stream.metadata["language"] = ("eng", "fra", "deu")[k]
             audio_streams.append(stream)
         srt = sub_stream = None
@@ -105,7 +105,7 @@ def write_video(path: Path, tracks: list[np.ndarray], rate: int, seconds: float,
             block = stream.codec_context.frame_size or 4096  # whole codec frames: a jump stays where it is put
             formats = [f.name for f in stream.codec_context.codec.audio_formats or ()]
             fmt = "fltp" if "fltp" in formats else stream.format.name  # float where the encoder takes it
-            for frame in _frames(np.asarray(track, np.float32)[None], rate, fmt, block):
+            for frame in _frames(np.atleast_2d(np.asarray(track, np.float32)), rate, fmt, block):
                 if audio_gap is not None and frame.pts >= audio_gap[0] * rate:
                     frame.pts += int(round(audio_gap[1] * rate))
                 frame.pts += offset

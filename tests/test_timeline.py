@@ -160,3 +160,30 @@ def test_joined_mpeg_ts_recordings_make_one_continuous_video(tmp_path):
     second_video_at = times[first]
     assert abs((second_video_at - second_audio_at) - (min(part_times[1]) - first_audio[1])) < TOLERANCE_S
     assert read_stream(out, probe(out).audio[0]).shape[1] == pytest.approx(sum(lengths) * RATE, abs=1152)
+
+
+@pytest.mark.parametrize("second", ["stereo", "44.1 kHz"])
+def test_a_stream_that_changes_channels_or_rate_midway_is_converted(tmp_path, second):
+    rng = np.random.default_rng(7)
+    first = (0.2 * rng.standard_normal(2 * RATE)).astype(np.float32)
+    rate2 = 44_100 if second == "44.1 kHz" else RATE
+    other = (0.2 * rng.standard_normal((2, 2 * rate2) if second == "stereo" else 2 * rate2)).astype(np.float32)
+    files = [write_video(tmp_path / "programme.ts", [first], RATE, 2.0, "mpegts", audio_codec="mp2", chapters=False),
+             write_video(tmp_path / "advert.ts", [other], rate2, 2.0, "mpegts", audio_codec="mp2", chapters=False)]
+    joined = tmp_path / "joined.ts"
+    joined.write_bytes(files[0].read_bytes() + files[1].read_bytes())
+    said = []
+    out = upmix_media(joined, tmp_path / "joined.flac", _fake, say=said.append).path
+    assert any(("2 channels at 48000 Hz" if second == "stereo" else "1 channel at 44100 Hz") in line
+               and "converted to the first part's" in line for line in said), said
+    stereo = read_stream(out, probe(out).audio[0])
+    parts = [read_stream(f, probe(f).audio[0]) for f in files]
+    assert stereo.shape[0] == 2
+    # within a frame: FFmpeg's MP2 decoder gives the new part's first frame the old part's rate
+    assert stereo.shape[1] == pytest.approx(parts[0].shape[1] + parts[1].shape[1] * RATE / rate2, abs=1152)
+    tail = stereo.mean(0)[-RATE:]  # the second part, folded as any input is
+    expected = parts[1].mean(0)[-rate2:]
+    if rate2 == RATE:
+        assert np.max(np.abs(tail - expected)) < 2 ** -14
+    else:
+        assert float(np.sqrt(np.mean(tail ** 2))) == pytest.approx(float(np.sqrt(np.mean(expected ** 2))), rel=0.05)

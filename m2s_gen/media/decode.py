@@ -13,6 +13,7 @@ import av
 import numpy as np
 
 from ..audio_io import AudioFileError
+from .frame_convert import FrameConverter
 from .probe import AudioStream, open_input
 from .timeline import Timeline, TimelineReport
 
@@ -36,23 +37,23 @@ def iter_blocks(path: str | Path, stream: AudioStream, block_s: float = BLOCK_S,
                 stream.declared_s is not None:
             limit = int(round(stream.declared_s * rate))
         restarts = bool(container.format.flags & av.format.Flags.ts_discont.value)
-        queue = _Queue(limit)
+        queue, converter, timeline = _Queue(limit), FrameConverter(), None
         try:
             for frame in container.decode(av_stream):
-                if queue.resampler is None:  # later frames are converted to the first one's layout and rate
-                    queue.resampler = av.AudioResampler(format="fltp", layout=frame.layout, rate=frame.sample_rate)
-                    rate, queue.channels = frame.sample_rate, frame.layout.nb_channels
-                    timeline = Timeline(rate, restarts, report, length_s=stream.duration_s)
-                data = queue.joined(queue.resampler.resample(frame))
                 start_s = float(frame.pts * frame.time_base) if frame.pts is not None and frame.time_base else None
+                data = converter.convert(frame, at_s=timeline.position / rate if timeline is not None else 0.0)
+                if timeline is None:  # later frames come in the first one's channel count and rate
+                    rate, queue.channels = converter.rate, converter.channels
+                    timeline = Timeline(rate, restarts, report, length_s=stream.duration_s)
                 silence, skip = timeline.place(start_s, data.shape[1])
                 for piece in chain(queue.add_silence(silence, block), queue.add(data[:, skip:], block)):
                     yield _checked(piece, path, queue.done, rate)
         except av.error.FFmpegError as err:
             at_s = queue.total / max(rate, 1)
             raise AudioFileError(f"{path}: truncated or corrupt: bad data near {at_s:.1f} s ({_reason(err)})") from None
-        if queue.resampler is not None:
-            for piece in chain(queue.add(queue.joined(queue.resampler.resample(None)), block), queue.rest()):
+        if timeline is not None:
+            timeline.report.changes.extend(converter.changes)
+            for piece in chain(queue.add(converter.flush(), block), queue.rest()):
                 yield _checked(piece, path, queue.done, rate)
     done = queue.done
     if done == 0:
@@ -67,7 +68,7 @@ class _Queue:
     """Decoded samples waiting to make a block; ``limit``: the stream's exact length in samples, or None."""
 
     def __init__(self, limit: int | None):
-        self.limit, self.resampler, self.channels = limit, None, 0
+        self.limit, self.channels = limit, 0
         self.pending: list[np.ndarray] = []
         self.num_pending = self.done = 0
 
@@ -95,13 +96,6 @@ class _Queue:
     def rest(self) -> Iterator[np.ndarray]:
         if self.num_pending:
             yield self._take(self.num_pending)
-
-    def joined(self, frames) -> np.ndarray:
-        """The samples of the resampler's output ``frames``, ``[C, T]``."""
-        arrays = [frame.to_ndarray() for frame in frames]
-        if not arrays:
-            return np.zeros((self.channels, 0), np.float32)
-        return arrays[0] if len(arrays) == 1 else np.concatenate(arrays, axis=1)
 
     def _take(self, count: int) -> np.ndarray:
         joined = self.pending[0] if len(self.pending) == 1 else np.concatenate(self.pending, axis=1)

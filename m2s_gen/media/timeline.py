@@ -22,10 +22,11 @@ RESTART_BACK_S = 1.0
 
 @dataclass
 class TimelineReport:
-    """What was done to keep the stream on its timeline, in seconds of the stream."""
+    """What was done to keep the stream on its timeline and in one shape, in seconds of the stream."""
     filled: list[tuple[float, float]] = field(default_factory=list)  # (where, how long) silence was added
     dropped: list[tuple[float, float]] = field(default_factory=list)  # (where, how long) overlap was cut
     discontinuities: list[float] = field(default_factory=list)  # where the timestamps restarted
+    changes: list[tuple[float, int, int]] = field(default_factory=list)  # (where, channels, rate) a part began
 
     def notices(self, name: str) -> list[str]:
         """One line per kind of repair, for the user."""
@@ -41,6 +42,9 @@ class TimelineReport:
         if self.discontinuities:
             where = ", ".join(f"{at:.1f} s" for at in self.discontinuities[:3])
             lines.append(f"{name}: the audio's timestamps restart at {where}: the audio goes on without a gap")
+        for at_s, channels, rate in self.changes[:3]:
+            lines.append(f"{name}: from {at_s:.1f} s the audio has {channels} channel{'s' if channels > 1 else ''} "
+                         f"at {rate} Hz: converted to the first part's")
         return lines
 
 
