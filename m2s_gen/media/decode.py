@@ -38,15 +38,20 @@ def iter_blocks(path: str | Path, stream: AudioStream, block_s: float = BLOCK_S,
             limit = int(round(stream.declared_s * rate))
         restarts = bool(container.format.flags & av.format.Flags.ts_discont.value)
         queue, converter, timeline = _Queue(limit), FrameConverter(), None
+        seconds_per_tick = float(av_stream.time_base) if av_stream.time_base else None  # the frames' time base
         try:
             for frame in container.decode(av_stream):
-                start_s = float(frame.pts * frame.time_base) if frame.pts is not None and frame.time_base else None
+                pts = frame.pts
+                start_s = pts * seconds_per_tick if pts is not None and seconds_per_tick else None
                 data = converter.convert(frame, at_s=timeline.position / rate if timeline is not None else 0.0)
                 if timeline is None:  # later frames come in the first one's channel count and rate
                     rate, queue.channels = converter.rate, converter.channels
                     timeline = Timeline(rate, restarts, report, length_s=stream.duration_s)
                 silence, skip = timeline.place(start_s, data.shape[1])
-                for piece in chain(queue.add_silence(silence, block), queue.add(data[:, skip:], block)):
+                if silence:
+                    for piece in queue.add_silence(silence, block):
+                        yield _checked(piece, path, queue.done, rate)
+                for piece in queue.add(data[:, skip:] if skip else data, block):
                     yield _checked(piece, path, queue.done, rate)
         except av.error.FFmpegError as err:
             at_s = queue.total / max(rate, 1)
