@@ -109,7 +109,8 @@ def get_parser() -> argparse.ArgumentParser:
     media.add_argument("--audio-codec", choices=tuple(VIDEO_AUDIO_CODECS), metavar="CODEC",
                        help="video outputs: the stereo's codec, one of " + ", ".join(VIDEO_AUDIO_CODECS)
                        + " (default: the input stream's own where the container takes it, else aac; opus in "
-                       ".webm). ac3/eac3 encode about ten times faster than aac; flac/alac are lossless")
+                       ".webm). ac3/eac3 encode about ten times faster than aac; flac/alac are lossless, pcm "
+                       "uncompressed (24-bit, .mov and .mkv)")
     media.add_argument("--keep-original-audio", action="store_true",
                        help="video outputs: keep the replaced audio stream as a second track")
     media.add_argument("--gain-db", type=float, default=0.0, metavar="DB",

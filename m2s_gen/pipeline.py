@@ -414,7 +414,8 @@ class Upmixer:
         with its tags and cover art. ``bit_rate`` (e.g. "192k") for lossy outputs, ``subtype`` for WAV/FLAC
         (see :mod:`m2s_gen.media.formats`), ``gain_db`` scales the input first. For a video output,
         ``audio_codec`` picks the stereo's codec (``"aac"``, ``"ac3"``, ``"eac3"``, ``"opus"``, ``"flac"``,
-        ``"alac"``, ``"mp3"``; default: the input stream's own where the container takes it, else AAC) and
+        ``"alac"``, ``"mp3"``, ``"pcm"``; default: the input stream's own where the container takes it, else
+        AAC) and
         ``keep_original_audio`` keeps the replaced stream as a second track. Never half-written (a
         temporary file and a rename); any length, chunk by chunk in bounded memory (chunk ``k`` uses
         ``seed + k``). ``kwargs`` go to :meth:`__call__`."""

@@ -18,7 +18,7 @@ RATE = 48_000
 SECONDS = 1.6
 #: --audio-codec name -> the decoder name a probe reports
 DECODER = {"aac": "aac", "ac3": "ac3", "eac3": "eac3", "opus": "opus", "mp3": "mp3float", "flac": "flac",
-           "alac": "alac"}
+           "alac": "alac", "pcm": "pcm_s24le"}
 
 
 def _fake(mono, rate, index):
@@ -42,7 +42,7 @@ def films(tmp_path_factory):
 
 
 CASES = [(suffix, codec) for suffix in (".mp4", ".mkv") for codec in VIDEO_WRITE[suffix].codecs]
-CASES += [(".mov", "ac3"), (".mov", "alac")]
+CASES += [(".mov", "ac3"), (".mov", "alac"), (".mov", "pcm")]
 
 
 @pytest.mark.parametrize("suffix,codec", CASES)
@@ -66,7 +66,7 @@ def test_every_codec_a_container_takes_is_written_in_sync(films, tmp_path, suffi
     repairs = TimelineReport()  # each frame starts where the one before ends
     read_stream(out, after, report=repairs)
     assert repairs == TimelineReport(), repairs
-    if codec in ("flac", "alac"):  # lossless, 24-bit
+    if codec in ("flac", "alac", "pcm"):  # lossless, 24-bit
         assert start_out == start_in and fold_error(stereo, mono[0]) <= 2 ** -22
     else:
         shift = round((start_in - start_out) * RATE)
@@ -81,6 +81,8 @@ def test_the_input_streams_own_codec_is_kept_where_the_container_takes_it(tmp_pa
     assert video_audio_codec(".mkv", "flac") == "flac"
     assert video_audio_codec(".mov", "flac") == "aac"  # QuickTime takes no FLAC: the default
     assert video_audio_codec(".mp4", "pcm_s16le") == "aac"
+    assert video_audio_codec(".mov", "pcm_s16be") == "pcm"  # a camera's PCM stays PCM (24-bit)
+    assert video_audio_codec(".mkv", "pcm_f32le") == "pcm"
     assert video_audio_codec(".webm", "aac") == "opus"
     assert video_audio_codec(".mp4", "ac3", chosen="aac") == "aac"
     mono = music_like(RATE, RATE, peak=0.4)
@@ -91,7 +93,7 @@ def test_the_input_streams_own_codec_is_kept_where_the_container_takes_it(tmp_pa
 
 def test_codec_defaults_and_bitrate(films, tmp_path):
     assert {name: c.default_kbps for name, c in VIDEO_AUDIO_CODECS.items()} == {
-        "aac": 256, "ac3": 448, "eac3": 384, "opus": 192, "mp3": 320, "flac": None, "alac": None}
+        "aac": 256, "ac3": 448, "eac3": 384, "opus": 192, "mp3": 320, "flac": None, "alac": None, "pcm": None}
     small = upmix_media(films[".mkv"], tmp_path / "small.mkv", _fake,
                         MediaOptions(audio_codec="eac3", bit_rate=96_000)).path
     large = upmix_media(films[".mkv"], tmp_path / "large.mkv", _fake, MediaOptions(audio_codec="eac3")).path
@@ -103,7 +105,7 @@ def test_codec_defaults_and_bitrate(films, tmp_path):
 def test_wrong_codec_choices_are_refused_in_one_line(films, tmp_path, capsys):
     with pytest.raises(FormatError, match=r"^--audio-codec ac3: \.webm takes opus$"):
         upmix_media(films[".mkv"], tmp_path / "x.webm", _fake, MediaOptions(audio_codec="ac3"))
-    with pytest.raises(FormatError, match=r"^--audio-codec opus: \.mov takes aac, ac3, eac3, alac, mp3$"):
+    with pytest.raises(FormatError, match=r"^--audio-codec opus: \.mov takes aac, ac3, eac3, alac, mp3, pcm$"):
         upmix_media(films[".mov"], tmp_path / "x.mov", _fake, MediaOptions(audio_codec="opus"))
     with pytest.raises(FormatError, match=r"^--audio-codec: only for video outputs .* not \.flac"):
         upmix_media(films[".mp4"], tmp_path / "x.flac", _fake, MediaOptions(audio_codec="ac3"))

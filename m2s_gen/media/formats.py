@@ -60,6 +60,7 @@ VIDEO_AUDIO_CODECS: dict[str, VideoAudioCodec] = {
     "mp3": VideoAudioCodec("libmp3lame", 320, _MP3_RATES),
     "flac": VideoAudioCodec("flac", None),
     "alac": VideoAudioCodec("alac", None),
+    "pcm": VideoAudioCodec("pcm_s24le", None),  # uncompressed 24-bit, as cameras and editors write it
 }
 #: an input stream's decoder name -> the --audio-codec name that re-encodes it
 _CODEC_OF_DECODER = {"aac": "aac", "ac3": "ac3", "eac3": "eac3", "opus": "opus", "mp3": "mp3", "mp3float": "mp3",
@@ -78,8 +79,8 @@ _MP4_CODECS = ("aac", "ac3", "eac3", "alac", "flac", "opus", "mp3")
 VIDEO_WRITE: dict[str, VideoOutput] = {
     ".mp4": VideoOutput("mp4", _MP4_CODECS),
     ".m4v": VideoOutput("mp4", _MP4_CODECS),
-    ".mov": VideoOutput("mov", ("aac", "ac3", "eac3", "alac", "mp3")),
-    ".mkv": VideoOutput("matroska", ("aac", "ac3", "eac3", "opus", "flac", "alac", "mp3")),
+    ".mov": VideoOutput("mov", ("aac", "ac3", "eac3", "alac", "mp3", "pcm")),
+    ".mkv": VideoOutput("matroska", ("aac", "ac3", "eac3", "opus", "flac", "alac", "mp3", "pcm")),
     ".webm": VideoOutput("webm", ("opus",)),
 }
 
@@ -107,12 +108,13 @@ def is_video_output(path: str | Path) -> bool:
 
 def video_audio_codec(out_suffix: str, input_codec: str, chosen: str | None = None) -> str:
     """The codec (a :data:`VIDEO_AUDIO_CODECS` name) of the upmix in a video container: ``chosen``, else
-    the input stream's own codec where the container takes it, else the container's default."""
+    the input stream's own codec where the container takes it (any PCM as 24-bit PCM), else the
+    container's default."""
     spec = VIDEO_WRITE[out_suffix]
     if chosen is not None:
         check_video_audio_codec(out_suffix, chosen)
         return chosen
-    own = _CODEC_OF_DECODER.get(input_codec)
+    own = "pcm" if input_codec.startswith("pcm_") else _CODEC_OF_DECODER.get(input_codec)
     return own if own in spec.codecs else spec.codecs[0]
 
 
