@@ -198,10 +198,14 @@ def test_hot_input_warns_and_counts_clipping(tmp_path, capsys):
     sf.write(str(src), mono, RATE, subtype="FLOAT")
     assert cli.main(["upmix", str(src), "-o", str(tmp_path / "hot.flac"), "--baseline", "haas_mid"]) == 0
     err = capsys.readouterr().err
-    assert "input peaks at +6.0 dBFS, above full scale" in err and "--gain-db -6.1" in err
-    assert "samples clipped at full scale" in err
+    assert "input peaks at +6.0 dBFS, above full scale" in err and "--gain-db -6.2" in err
+    assert "samples clipped at full scale (the stereo peaks at +" in err
     stereo, _ = read_audio(tmp_path / "hot.flac")
     assert np.abs(stereo).max() <= 1.0  # clipped, not wrapped
+    keeps = err.rsplit("--gain-db ", 1)[1].split()[0]  # the gain the end of the run names
+    assert cli.main(["upmix", str(src), "-o", str(tmp_path / "kept.flac"), "--baseline", "haas_mid",
+                     "--gain-db", keeps]) == 0
+    assert "clipped" not in capsys.readouterr().err
     assert cli.main(["upmix", str(src), "-o", str(tmp_path / "ok.wav"), "--baseline", "haas_mid",
                      "--gain-db", "-6.1"]) == 0
     err = capsys.readouterr().err
@@ -225,6 +229,20 @@ def _cut_mp4(tmp):
     path = write_video(tmp / "cut.mp4", [_noise(1, RATE, 0)], RATE, 1.0, "mp4", chapters=False)
     path.write_bytes(path.read_bytes()[:2000])
     return path, "not a readable audio file"
+
+
+def test_a_stereo_that_peaks_above_full_scale_names_the_gain_that_keeps_it(tmp_path):
+    mono = music_like(RATE, RATE, peak=0.95)  # within full scale; the fake's side adds up to 30 %
+    src = write_audio(tmp_path / "loud.flac", mono, RATE)
+    said = []
+    result = upmix_media(src, tmp_path / "loud.mp3", _fake, say=said.append)
+    assert result.clipped > 0 and not any("input peaks" in line for line in said)
+    line = next(line for line in said if "clipped at full scale" in line)
+    gain_db = float(line.rsplit("--gain-db ", 1)[1])
+    assert -3.0 < gain_db < 0.0 and "the stereo peaks at +" in line
+    said = []
+    again = upmix_media(src, tmp_path / "fits.mp3", _fake, MediaOptions(gain_db=gain_db), say=said.append)
+    assert again.clipped == 0 and said == []
 
 
 @pytest.mark.parametrize("make", [_truncated_flac, _video_only, _cut_mp4], ids=lambda f: f.__name__.strip("_"))

@@ -9,10 +9,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
+import numpy as np
+
 from ..audio_io import AudioFileError, atomic_output
 from .. import streaming
 from .formats import FormatError, VIDEO_WRITE, check_output, check_video_audio_codec
-from .levels import hot_input_warning, peak_dbfs
+from .levels import gain_for, hot_input_warning, peak_dbfs
 from .writer_thread import WriterThread
 
 Say = Callable[[str], None]
@@ -81,7 +83,7 @@ def upmix_media(in_path: str | Path, out_path: str | Path, generate: streaming.G
     elif stream.channels > 2:
         say(f"{in_path}: {stream.channels}-channel input, folded to mono (the mean of its channels)")
     gain = 10.0 ** (options.gain_db / 20.0)
-    state = {"peak": 0.0, "warned": False}
+    state = {"peak": 0.0, "warned": False, "out_peak": 0.0}
 
     def before_chunk(mono, index, last):
         peak = float(abs(mono).max()) if mono.size else 0.0
@@ -97,6 +99,8 @@ def upmix_media(in_path: str | Path, out_path: str | Path, generate: streaming.G
     def upmix_into(write) -> int:
         """The stereo is encoded in a thread beside the model (:mod:`.writer_thread`)."""
         def write_and_count(stereo):
+            if stereo.size:
+                state["out_peak"] = max(state["out_peak"], float(np.abs(stereo).max()))
             write(stereo)
             if bar is not None:
                 bar.update(stereo.shape[1] / rate)
@@ -119,8 +123,8 @@ def upmix_media(in_path: str | Path, out_path: str | Path, generate: streaming.G
     for line in left_out:
         say(f"{out_path}: left out {line}")
     if clipped:
-        say(f"{out_path}: {clipped} samples clipped at full scale (the input is too hot; "
-            f"try --gain-db {min(-0.1, -peak_dbfs(state['peak']) - 0.1):.1f})")
+        say(f"{out_path}: {clipped} samples clipped at full scale (the stereo peaks at "
+            f"{peak_dbfs(state['out_peak']):+.1f} dBFS); try --gain-db {options.gain_db + gain_for(state['out_peak']):.1f}")
     return MediaResult(out_path, num_samples / rate, rate, stream.channels, peak_dbfs(state["peak"]), clipped,
                        left_out)
 

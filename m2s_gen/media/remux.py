@@ -64,7 +64,7 @@ class VideoRemux:
     def _add_streams(self, stream, spec, codec, bit_rate, keep_original) -> None:
         src, out = self.src, self.out
         supported = out.supported_codecs
-        self.mapping, self.encoder = {}, None
+        self.mapping, self.encoder, timecode = {}, None, None
         for s in src.streams:
             name = (s.name if s.type == "attachment" else s.codec_context.name if s.codec_context is not None
                     else None) or "unknown"
@@ -79,6 +79,9 @@ class VideoRemux:
                     continue
             if s.discard == av.stream.Discard.all:
                 continue  # a track the demuxer reads for itself (MP4 chapter titles): the chapters are copied
+            if s.type == "data" and s.metadata.get("timecode"):
+                timecode = s.metadata["timecode"]  # a QuickTime timecode track: written again from the video's tag
+                continue
             if s.type == "attachment" and spec.container == "matroska":  # fonts of styled subtitles, ...
                 self._copy_attachment(s)
                 continue
@@ -96,6 +99,11 @@ class VideoRemux:
                 disposition &= ~av.stream.Disposition.default
             copy.disposition = disposition
             self.mapping[s.index] = copy
+        videos = [copy for copy in self.mapping.values() if copy.type == "video"]
+        if timecode and videos and not any(v.metadata.get("timecode") for v in videos):
+            videos[0].metadata["timecode"] = timecode  # MP4 and MOV write it as a timecode track again
+        elif timecode and not videos:
+            self.left_out.append(f"timecode {timecode}: no video stream to carry it")
         for key, value in tags_of(src).items():
             out.metadata[key] = value
         try:
