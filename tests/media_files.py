@@ -134,6 +134,29 @@ def with_attachment(src: Path, dst: Path, name: str, mimetype: str, data: bytes)
     return Path(dst)
 
 
+def write_camera_mov(path: Path, mono: np.ndarray, rate: int, timecode: str = "10:00:00:00") -> Path:
+    """A QuickTime file as a camera writes it: H.264, 16-bit PCM, and a timecode track."""
+    seconds = mono.shape[-1] / rate
+    with av.open(str(path), "w", format="mov") as out:
+        video = out.add_stream("libx264", rate=25)
+        video.width, video.height, video.pix_fmt = 64, 48, "yuv420p"
+        video.metadata["timecode"] = timecode  # the muxer writes the timecode track from it
+        audio = out.add_stream("pcm_s16le", rate=rate, layout="mono")
+        for i in range(int(seconds * 25)):
+            frame = av.VideoFrame.from_ndarray(np.full((48, 64, 3), 90, np.uint8), format="rgb24")
+            frame.pts = i
+            for packet in video.encode(frame):
+                out.mux(packet)
+        for packet in video.encode(None):
+            out.mux(packet)
+        for frame in _frames(np.atleast_2d(mono), rate, "s16"):
+            for packet in audio.encode(frame):
+                out.mux(packet)
+        for packet in audio.encode(None):
+            out.mux(packet)
+    return Path(path)
+
+
 def decode_audio(path: Path, position: int = 0) -> tuple[np.ndarray, int]:
     from m2s_gen.media.decode import read_stream
     from m2s_gen.media.probe import probe

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 from conftest import fold_error, leftovers, music_like
 from media_files import (AUDIO_MAKERS, cover_jpeg, decode_audio, lag_samples, packets, with_attachment,
-                         write_audio, write_video)
+                         write_audio, write_camera_mov, write_video)
 
 from m2s_gen import cli
 from m2s_gen.audio_io import AudioFileError, read_audio
@@ -150,6 +150,24 @@ def test_matroska_attachments_are_kept(tmp_path, capsys):
     upmix_media(src, tmp_path / "styled_stereo.mp4", _fake, say=said.append)  # MP4 holds no attachments
     assert said == [f"{tmp_path / 'styled_stereo.mp4'}: left out stream 2 (attachment Subtitle Font.ttf): "
                     "mp4 cannot hold it"]
+
+
+@pytest.mark.parametrize("suffix", [".mov", ".mp4", ".mkv"])
+def test_a_cameras_timecode_and_pcm_are_kept(tmp_path, suffix):
+    src = write_camera_mov(tmp_path / "camera.mov", _noise(1, RATE, 0), RATE, timecode="10:00:00:00")
+    said = []
+    out = upmix_media(src, tmp_path / f"camera_stereo{suffix}", _fake, say=said.append).path
+    assert said == []  # nothing left out
+    import av
+
+    with av.open(str(out)) as container:
+        tags = [{k.lower(): v for k, v in s.metadata.items()} for s in container.streams]
+        assert tags[0].get("timecode") == "10:00:00:00"  # the video's
+        if suffix in (".mov", ".mp4"):  # and a timecode track again
+            assert [s.type for s in container.streams] == ["video", "audio", "data"]
+            assert tags[2]["timecode"] == "10:00:00:00"
+        codec = container.streams.audio[0].codec_context.name
+    assert codec == ("aac" if suffix == ".mp4" else "pcm_s24le")  # PCM stays PCM where the container takes it
 
 
 def test_audio_stream_choice_and_keeping_the_original(tmp_path):

@@ -123,8 +123,9 @@ def upmix_media(in_path: str | Path, out_path: str | Path, generate: streaming.G
     for line in left_out:
         say(f"{out_path}: left out {line}")
     if clipped:
+        keeps_db = options.gain_db + gain_for(state["out_peak"])
         say(f"{out_path}: {clipped} samples clipped at full scale (the stereo peaks at "
-            f"{peak_dbfs(state['out_peak']):+.1f} dBFS); try --gain-db {options.gain_db + gain_for(state['out_peak']):.1f}")
+            f"{peak_dbfs(state['out_peak']):+.1f} dBFS); try --gain-db {keeps_db:.1f}")
     return MediaResult(out_path, num_samples / rate, rate, stream.channels, peak_dbfs(state["peak"]), clipped,
                        left_out)
 

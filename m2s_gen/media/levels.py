@@ -25,7 +25,8 @@ def hot_input_warning(name: str, peak: float, at_least: bool = False) -> str:
     """One line: the input peaks above full scale, by how much, and what to do."""
     return (f"{name}: input peaks at {'at least ' if at_least else ''}{peak_dbfs(peak):+.1f} dBFS, above full scale; "
             f"the stereo will too. Integer and lossy outputs are clipped at full scale (counted); "
-            f"use --gain-db {gain_for(peak):.1f} or lower (the stereo can peak higher: a clipped output names the gain that keeps it)")
+            f"use --gain-db {gain_for(peak):.1f} or lower (the stereo can peak higher: a clipped output "
+            f"names the gain that keeps it)")
 
 
 def clip_to_full_scale(block: np.ndarray) -> tuple[np.ndarray, int]:
