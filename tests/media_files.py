@@ -70,13 +70,14 @@ def write_audio(path: Path, audio: np.ndarray, rate: int, kind: str | None = Non
 
 def write_video(path: Path, tracks: list[np.ndarray], rate: int, seconds: float, muxer: str,
                 audio_codec: str = "aac", audio_start_s: float = 0.0, subtitles: Path | None = None,
-                chapters: bool = True, audio_gap: tuple[float, float] | None = None) -> Path:
-    """A small H.264 video with one audio stream per ``tracks`` entry (``[T]`` mono or ``[2, T]`` float32), chapters,
+                chapters: bool = True, audio_gap: tuple[float, float] | None = None,
+                video_codec: str = "libx264") -> Path:
+    """A small video (H.264, or ``video_codec``) with one audio stream per ``tracks`` entry (``[T]`` mono or ``[2, T]`` float32), chapters,
     and subtitles copied from an .srt file when given. ``audio_gap=(at_s, seconds)``: the audio's
     timestamps jump forwards by ``seconds`` at ``at_s`` of the track (a capture that lost packets)."""
     fps = 25
     with av.open(str(path), "w", format=muxer) as out:
-        video = out.add_stream("libx264", rate=fps)
+        video = out.add_stream(video_codec, rate=fps)
         video.width, video.height, video.pix_fmt = 64, 48, "yuv420p"
         audio_streams = []
         for k, track in enumerate(tracks):

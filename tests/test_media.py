@@ -274,6 +274,23 @@ def test_bad_media_inputs(tmp_path, capsys, make):
     assert leftovers(tmp_path) == [] and not [p for p in tmp_path.iterdir() if p.name.startswith(".")]
 
 
+def test_a_video_the_output_cannot_hold_is_refused_not_dropped(tmp_path, capsys):
+    flash = write_video(tmp_path / "old.flv", [_noise(1, 44_100, 0)], 44_100, 1.0, "flv", audio_codec="libmp3lame",
+                        chapters=False, video_codec="flv")
+    for out in ("old.mp4", "old.mkv"):
+        assert cli.main(["upmix", str(flash), "-o", str(tmp_path / out), "--baseline", "haas_mid"]) == 1
+        assert capsys.readouterr().err.strip() == (
+            f"m2s: error: {flash}: its video (flv) cannot go into .{out.split('.')[1]}; no video output here can: "
+            "upmix to an audio file (e.g. .flac) or convert the video first")
+    assert cli.main(["upmix", str(flash), "-o", str(tmp_path / "old.flac"), "--baseline", "haas_mid"]) == 0
+    mpeg = write_video(tmp_path / "prog.mpg", [_noise(1, RATE, 0)], RATE, 1.0, "mpeg", audio_codec="mp2",
+                       chapters=False, video_codec="mpeg2video")
+    assert cli.main(["upmix", str(mpeg), "-o", str(tmp_path / "prog.webm"), "--baseline", "haas_mid"]) == 1
+    assert capsys.readouterr().err.strip().endswith("its video (mpeg2video) cannot go into .webm; .mp4, .m4v, .mov, "
+                                                    ".mkv can")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["old.flac", "old.flv", "prog.mpg"]
+
+
 def test_bad_options_name_the_problem(tmp_path, capsys):
     src = write_audio(tmp_path / "in.mp3", _noise(1, RATE, 0), RATE)
     cases = [(["-o", str(tmp_path / "out.xyz")], f"{tmp_path / 'out.xyz'}: cannot write '.xyz'; choose one of .wav"),

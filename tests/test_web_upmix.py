@@ -168,3 +168,17 @@ def test_a_video_upload_is_offered_back_with_the_stereo_track(tiny_upmixer, tmp_
 def test_an_audio_upload_offers_no_video(tmp_path):
     upload = load_upload(write_wav(tmp_path / "a.wav", music_like(8_000, 16_000), 16_000), WebSettings())
     assert upload.video is None
+
+
+def test_a_video_no_output_container_takes_still_gives_its_audio(tiny_upmixer, tmp_path):
+    from media_files import write_video
+
+    rate = 44_100
+    video = write_video(tmp_path / "old.flv", [music_like(rate, rate)], rate, 1.0, "flv", audio_codec="libmp3lame",
+                        chapters=False, video_codec="flv")
+    upload = load_upload(video, WebSettings())
+    result = run_upmix(tiny_upmixer, upload, Controls(seed=0, num_steps=2), tmp_path / "out", "freq_decorrelator")
+    files = downloads(result, "WAV")
+    assert [p.name for p in files] == ["old_m2s_take1.wav"]
+    assert result.video_problem.startswith("old.flv: its video (flv) cannot go into .mkv")
+    assert downloads(result, "FLAC")[0].suffix == ".flac"

@@ -8,6 +8,7 @@ from a finished stereo file.
 """
 from __future__ import annotations
 
+import io
 from pathlib import Path
 from typing import Callable
 
@@ -50,7 +51,7 @@ class VideoRemux:
             self.src.close()
             raise
         try:
-            self._add_streams(stream, spec, codec, bit_rate, keep_original)
+            self._add_streams(stream, spec, codec, bit_rate, keep_original, suffix)
         except BaseException:
             self.abort()
             raise
@@ -61,7 +62,7 @@ class VideoRemux:
         self.continuous = ContinuousPackets() if restarts else None  # joined recordings: timestamps restart
         self.done_s = self.start_s
 
-    def _add_streams(self, stream, spec, codec, bit_rate, keep_original) -> None:
+    def _add_streams(self, stream, spec, codec, bit_rate, keep_original, suffix) -> None:
         src, out = self.src, self.out
         supported = out.supported_codecs
         self.mapping, self.encoder, timecode = {}, None, None
@@ -99,7 +100,14 @@ class VideoRemux:
                 disposition &= ~av.stream.Disposition.default
             copy.disposition = disposition
             self.mapping[s.index] = copy
+        pictures = [s for s in src.streams.video if not s.disposition & av.stream.Disposition.attached_pic]
         videos = [copy for copy in self.mapping.values() if copy.type == "video"]
+        if pictures and not videos:  # a "video" with no picture is not what was asked for
+            names = ", ".join(sorted({s.codec_context.name for s in pictures if s.codec_context is not None}))
+            holders = [other for other, output in VIDEO_WRITE.items() if _holds(output.container, pictures)]
+            where = f"; {', '.join(holders)} can" if holders else (
+                "; no video output here can: upmix to an audio file (e.g. .flac) or convert the video first")
+            raise AudioFileError(f"{self.in_path}: its video ({names}) cannot go into {suffix}{where}")
         if timecode and videos and not any(v.metadata.get("timecode") for v in videos):
             videos[0].metadata["timecode"] = timecode  # MP4 and MOV write it as a timecode track again
         elif timecode and not videos:
@@ -176,6 +184,13 @@ class VideoRemux:
                 handle.close()
             except Exception:  # noqa: BLE001 - the output is being thrown away
                 pass
+
+
+def _holds(container: str, streams) -> bool:
+    """Whether the muxer ``container`` takes the codec of every stream of ``streams``."""
+    with av.open(io.BytesIO(), "w", format=container) as probe_output:  # nothing is written
+        codecs = probe_output.supported_codecs
+    return all(s.codec_context is not None and s.codec_context.name in codecs for s in streams)
 
 
 def remux_with_audio(in_path: str | Path, stream: AudioStream, stereo_path: str | Path, out_tmp: str | Path,

@@ -56,13 +56,16 @@ class PageHandlers:
             raise fail(f"{name}: {err}") from None
         session.result = result
         kind = "stereo, folded to mono" if upload.original is not None else f"{upload.channels} channel(s)"
+        files = self.change_format(fmt, session)
         status = (f"**{result.name}** ({upload.duration_s:.1f} s, {upload.sample_rate} Hz, {kind}): "
                   f"{controls.describe()}. Fold-down (L+R)/2 of the takes against the input: "
                   f"max difference {result.fold_down_error_db:.0f} dB.")
+        if result.video_problem:
+            status += f" The video is not offered back: {result.video_problem}."
         players = [gr.update(value=str(result.players[label]), visible=True) if label in result.players
                    else gr.update(value=None, visible=False) for label in self.player_labels]
         plots = [str(result.plots[key]) for key in PLOT_KEYS]
-        return [status, *players, *plots, self.change_format(fmt, session), session]
+        return [status, *players, *plots, files, session]
 
     def change_format(self, fmt, session):
         """The takes' download files in ``fmt`` ("WAV" or "FLAC")."""

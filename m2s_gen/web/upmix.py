@@ -38,6 +38,7 @@ class UpmixResult:
     fold_down_error_db: float  # max |(L + R) / 2 - input| over the takes, dB re full scale
     original: Path | None = None
     video: Path | None = None  # the uploaded video, when it was one
+    video_problem: str | None = None  # why the video with the stereo track is not offered
     downloads_made: dict[str, list[Path]] = field(default_factory=dict)
 
     def systems(self) -> dict[str, list[Path]]:
@@ -120,8 +121,13 @@ def downloads(result: UpmixResult, fmt: str) -> list[Path]:
                 else:
                     _write(target, audio.T, rate)
             paths.append(target)
-        if result.video is not None:
-            paths.append(video_download(result))
+        if result.video is not None and result.video_problem is None:
+            from m2s_gen.audio_io import AudioFileError
+
+            try:
+                paths.append(video_download(result))
+            except AudioFileError as err:  # e.g. a video codec no output container takes: the audio stays
+                result.video_problem = str(err).replace(str(result.video), result.name)
         result.downloads_made[fmt] = paths
     return result.downloads_made[fmt]
 
