@@ -457,6 +457,11 @@ def _output_name(source: Path, fmt: str | None) -> tuple[str, str | None]:
     except AudioFileError as err:
         return f"{source.stem}.wav", str(err)
     suffix = default_output_suffix(source.suffix, info.has_video, info.audio[0].lossless)
+    if suffix in VIDEO_WRITE:
+        from .media.remux import holds_codecs
+
+        if not holds_codecs(VIDEO_WRITE[suffix].container, info.video_codecs):  # e.g. Flash video: its audio
+            suffix = default_output_suffix(source.suffix, False, info.audio[0].lossless)
     return f"{source.stem}{suffix}", None
 
 

@@ -289,6 +289,9 @@ def test_a_video_the_output_cannot_hold_is_refused_not_dropped(tmp_path, capsys)
     assert capsys.readouterr().err.strip().endswith("its video (mpeg2video) cannot go into .webm; .mp4, .m4v, .mov, "
                                                     ".mkv can")
     assert sorted(p.name for p in tmp_path.iterdir()) == ["old.flac", "old.flv", "prog.mpg"]
+    # in a folder, where no output was named, such a video gives its audio (.m4a from a lossy source)
+    assert cli.main(["upmix", str(flash), "-o", str(tmp_path / "out") + "/", "--baseline", "haas_mid"]) == 0
+    assert [p.name for p in (tmp_path / "out").iterdir()] == ["old.m4a"]
 
 
 def test_bad_options_name_the_problem(tmp_path, capsys):

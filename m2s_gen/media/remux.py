@@ -103,8 +103,9 @@ class VideoRemux:
         pictures = [s for s in src.streams.video if not s.disposition & av.stream.Disposition.attached_pic]
         videos = [copy for copy in self.mapping.values() if copy.type == "video"]
         if pictures and not videos:  # a "video" with no picture is not what was asked for
-            names = ", ".join(sorted({s.codec_context.name for s in pictures if s.codec_context is not None}))
-            holders = [other for other, output in VIDEO_WRITE.items() if _holds(output.container, pictures)]
+            codecs = [s.codec_context.name if s.codec_context is not None else "unknown" for s in pictures]
+            names = ", ".join(sorted(set(codecs)))
+            holders = [other for other, output in VIDEO_WRITE.items() if holds_codecs(output.container, codecs)]
             where = f"; {', '.join(holders)} can" if holders else (
                 "; no video output here can: upmix to an audio file (e.g. .flac) or convert the video first")
             raise AudioFileError(f"{self.in_path}: its video ({names}) cannot go into {suffix}{where}")
@@ -186,11 +187,11 @@ class VideoRemux:
                 pass
 
 
-def _holds(container: str, streams) -> bool:
-    """Whether the muxer ``container`` takes the codec of every stream of ``streams``."""
+def holds_codecs(container: str, codecs) -> bool:
+    """Whether the muxer ``container`` takes every codec named in ``codecs`` (decoder names)."""
     with av.open(io.BytesIO(), "w", format=container) as probe_output:  # nothing is written
-        codecs = probe_output.supported_codecs
-    return all(s.codec_context is not None and s.codec_context.name in codecs for s in streams)
+        supported = probe_output.supported_codecs
+    return all(name in supported for name in codecs)
 
 
 def remux_with_audio(in_path: str | Path, stream: AudioStream, stereo_path: str | Path, out_tmp: str | Path,
