@@ -7,9 +7,9 @@ would play early or late against the video.
 Timestamps are only trusted past :data:`TOLERANCE_S` (containers round them, e.g. Matroska to the
 millisecond). A jump of more than :data:`DISCONTINUITY_S` backwards, or forwards in a container whose
 timestamps may restart (MPEG-TS and MPEG-PS: concatenated recordings), is a discontinuity: the audio
-goes on from where it was, as FFmpeg's own tools treat it; in those containers so is a jump backwards
-of more than :data:`RESTART_BACK_S` (no recording overlaps itself by that much). So is a jump forwards past the stream's
-length (a damaged timestamp), which would otherwise be hours of silence.
+goes on from where it was, as FFmpeg's own tools treat it. In those containers so is a jump backwards
+of more than :data:`RESTART_BACK_S` (no recording overlaps itself by that much), and in any container a
+jump forwards past the stream's length (a damaged timestamp, which would otherwise be hours of silence).
 """
 from __future__ import annotations
 
