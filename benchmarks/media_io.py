@@ -8,7 +8,9 @@ Each case is timed in its own process (peak memory is that process's maximum res
 (every block of the input's audio), encode alone (a stereo of the same length into the output's codec, or
 for the video the remux of pass 2), the whole ``m2s upmix`` (decode, model, encode: the encoding runs in
 a thread beside the model), and the whole upmix of the same input into a float WAV (whose writing costs
-next to nothing): the difference is the wall time the output format really adds."""
+next to nothing): the difference is the wall time the output format really adds. On a shared machine one
+pair of runs can differ by 10% either way: ``--repeat N`` alternates the two whole runs N times and gives
+the medians, with each pair's share."""
 from __future__ import annotations
 
 import argparse
@@ -19,6 +21,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from statistics import median
 
 REPO = Path(__file__).resolve().parents[1]
 RATE = 48_000
@@ -98,6 +101,8 @@ def main(argv=None) -> int:
     parser.add_argument("--tiny", action="store_true", help="the model of --model PATH is still used when given")
     parser.add_argument("--model", help="a saved model folder (default: the bundled model)")
     parser.add_argument("--audio-codec", help="the video output's audio codec (default: the input's, AAC)")
+    parser.add_argument("--repeat", type=int, default=1, help="pairs of whole runs (to the format, to a WAV), "
+                        "alternated; the table gives their medians")
     args = parser.parse_args(argv)
     model_args = ["--model", args.model] if args.model else []
     codec_args = ["--audio-codec", args.audio_codec] if args.audio_codec else []
@@ -113,18 +118,22 @@ def main(argv=None) -> int:
             decode = _run("decode", src, folder / "x", model_args)
             own = codec_args if suffix == ".mp4" else []
             io = _run("encode", src, folder / f"io{suffix}", model_args + own)
-            whole = _run("whole", src, folder / f"whole{suffix}", model_args + own)
-            to_wav = _run("whole", src, folder / "whole.wav", model_args)
-            rows.append((name, decode["audio_s"] / 60, decode["seconds"], io["seconds"], whole["seconds"],
-                         100 * io["seconds"] / whole["seconds"], to_wav["seconds"],
-                         100 * (whole["seconds"] - to_wav["seconds"]) / whole["seconds"],
-                         whole["audio_s"] / whole["seconds"], whole["peak_mib"], io["peak_mib"]))
+            pairs = []
+            for _ in range(max(1, args.repeat)):
+                pairs.append((_run("whole", src, folder / f"whole{suffix}", model_args + own),
+                              _run("whole", src, folder / "whole.wav", model_args)))
+            whole = median(w["seconds"] for w, _ in pairs)
+            to_wav = median(t["seconds"] for _, t in pairs)
+            each = " / ".join(f"{100 * (w['seconds'] - t['seconds']) / w['seconds']:.1f}%" for w, t in pairs)
+            rows.append((name, decode["audio_s"] / 60, decode["seconds"], io["seconds"], whole,
+                         100 * io["seconds"] / whole, to_wav, 100 * (whole - to_wav) / whole, each,
+                         decode["audio_s"] / whole, max(w["peak_mib"] for w, _ in pairs), io["peak_mib"]))
     print("| input | audio (min) | decode alone (s) | decode + encode (s) | whole upmix (s) | decode + encode "
-          "share | whole upmix to a float WAV (s) | wall time the output format adds | speed (x real time) "
-          "| peak RSS whole (MiB) | peak RSS decode + encode (MiB) |")
-    print("|---|---|---|---|---|---|---|---|---|---|---|")
+          "share | whole upmix to a float WAV (s) | wall time the output format adds | each pair | speed (x real "
+          "time) | peak RSS whole (MiB) | peak RSS decode + encode (MiB) |")
+    print("|---|---|---|---|---|---|---|---|---|---|---|---|")
     for row in rows:
-        print("| {} | {:.1f} | {:.1f} | {:.1f} | {:.1f} | {:.1f}% | {:.1f} | {:.1f}% | {:.1f} | {:.0f} | {:.0f} |"
+        print("| {} | {:.1f} | {:.1f} | {:.1f} | {:.1f} | {:.1f}% | {:.1f} | {:.1f}% | {} | {:.1f} | {:.0f} | {:.0f} |"
               .format(*row))
     return 0
 
