@@ -39,6 +39,11 @@ MEDIA_SUFFIXES = frozenset(AUDIO_READ + VIDEO_READ)
 #: Entry-point group of the commands that live outside this module (``pyproject.toml``): each is a
 #: ``main(argv)`` that gets the rest of the command line. The library itself imports none of them.
 COMMAND_GROUP = "m2s.commands"
+#: How long torch's OpenMP threads spin at a barrier before they sleep (GOMP_SPINCOUNT; libgomp's default is
+#: 300000). ``m2s upmix`` encodes beside the model: on a machine with few cores a spinning thread holds the
+#: core the encoder needs. With this value an MP3 output added 11% to the upmix's wall time instead of 18%,
+#: and the upmix to a WAV was no slower (BENCHMARKS.md). A value set by the user is kept.
+UPMIX_SPIN_COUNT = "10000"
 #: One line of help for the ones this project installs; any other entry point is listed by name.
 COMMAND_HELP = {"evaluate": "score systems on evaluation clips (the eval extra)",
                 "bounds": "hindsight oracles of the metrics beside a quality bar (the eval extra)",
@@ -206,6 +211,7 @@ def main(argv: list[str] | None = None) -> int:
 
 # -- upmix ---------------------------------------------------------------------------------------
 def _upmix(args: argparse.Namespace) -> int:
+    os.environ.setdefault("GOMP_SPINCOUNT", UPMIX_SPIN_COUNT)  # read when torch is first imported
     # 1. check options before any file is touched or the model is loaded
     generate = _baseline(args) if args.baseline else None
     if generate is None:

@@ -242,3 +242,13 @@ def test_console_script_in_a_real_process(tiny_model_dir, tmp_path):
     assert "1 written, 0 skipped, 1 failed" in done.stderr
     assert done.stdout.strip() == str(tmp_path / "out" / "a.wav")
     assert _read(tmp_path / "out" / "a.wav")[0].shape == (2, 4_000)
+
+
+def test_upmix_lets_the_models_threads_give_way_to_the_encoder(tmp_path, monkeypatch):
+    monkeypatch.delenv("GOMP_SPINCOUNT", raising=False)
+    src = write_wav(tmp_path / "in.wav", music_like(8_000, 16_000), 16_000)
+    assert cli.main(["upmix", str(src), "-o", str(tmp_path / "out.wav"), "--baseline", "haas_mid"]) == 0
+    assert os.environ["GOMP_SPINCOUNT"] == cli.UPMIX_SPIN_COUNT
+    monkeypatch.setenv("GOMP_SPINCOUNT", "123")  # the user's own setting is kept
+    assert cli.main(["upmix", str(src), "-o", str(tmp_path / "out2.wav"), "--baseline", "haas_mid"]) == 0
+    assert os.environ["GOMP_SPINCOUNT"] == "123"
