@@ -15,7 +15,7 @@ import numpy as np
 from ..audio_io import AudioFileError
 from .frame_convert import FrameConverter
 from .probe import AudioStream, open_input
-from .timeline import Timeline, TimelineReport
+from .timeline import Timeline, TimelineReport, may_restart
 
 BLOCK_S = 10.0
 _EXACT_LENGTH_CONTAINERS = ("mov", "mp4")  # the declared duration is the decoded length (edit lists)
@@ -36,7 +36,7 @@ def iter_blocks(path: str | Path, stream: AudioStream, block_s: float = BLOCK_S,
         if any(name in container.format.name.split(",") for name in _EXACT_LENGTH_CONTAINERS) and \
                 stream.declared_s is not None:
             limit = int(round(stream.declared_s * rate))
-        restarts = bool(container.format.flags & av.format.Flags.ts_discont.value)
+        restarts = may_restart(container)
         queue, converter, timeline = _Queue(limit), FrameConverter(), None
         seconds_per_tick = float(av_stream.time_base) if av_stream.time_base else None  # the frames' time base
         try:

@@ -20,7 +20,7 @@ from .encode import open_encoder
 from .formats import VIDEO_AUDIO_CODECS, VIDEO_WRITE, video_audio_codec
 from .probe import AudioStream, open_input, probe
 from .tags import tags_of
-from .timeline import ContinuousPackets
+from .timeline import ContinuousPackets, may_restart
 
 _LEAD_S = 1.0  # the new audio is encoded this far ahead of the packets being copied
 
@@ -58,8 +58,7 @@ class VideoRemux:
         copied = [self.src.streams[i] for i in self.mapping]
         self.packets = iter(self.src.demux(copied)) if copied else iter(())
         self.waiting = None  # the next input packet, not yet due (its time already corrected)
-        restarts = bool(self.src.format.flags & av.format.Flags.ts_discont.value)
-        self.continuous = ContinuousPackets() if restarts else None  # joined recordings: timestamps restart
+        self.continuous = ContinuousPackets() if may_restart(self.src) else None  # joined recordings
         self.done_s = self.start_s
 
     def _add_streams(self, stream, spec, codec, bit_rate, keep_original, suffix) -> None:

@@ -15,9 +15,17 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+import av
+
 TOLERANCE_S = 0.02
 DISCONTINUITY_S = 10.0
 RESTART_BACK_S = 1.0
+
+
+def may_restart(container) -> bool:
+    """True for an open container whose timestamps may restart midway (MPEG-TS, MPEG-PS: FFmpeg's
+    "discontinuous timestamps" formats)."""
+    return bool(container.format.flags & av.format.Flags.ts_discont.value)
 
 
 @dataclass
