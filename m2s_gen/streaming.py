@@ -3,7 +3,8 @@
 The input arrives as blocks (any size, from :func:`m2s_gen.media.decode.iter_blocks`); they are folded
 to mono and gathered into chunks of ``CHUNK_S`` seconds (plus ``OVERLAP_S`` shared with the next chunk).
 Each chunk is upmixed on its own and the stereo of neighbouring chunks is cross-faded over the shared
-seconds (raised cosine). Both channels are faded with the same weights, so the fold-down of the result
+seconds (raised cosine). The last chunk is never shorter than a fifth of a chunk (the one before it is
+shortened instead). Both channels are faded with the same weights, so the fold-down of the result
 is still the input, and each output sample is a convex combination of two outputs within the peak
 ceiling, so it is too. Memory depends on ``CHUNK_S``, not on the length. A file shorter than one chunk
 is one chunk: the whole file upmixed at once.
@@ -17,6 +18,10 @@ import numpy as np
 
 CHUNK_S = 300.0
 OVERLAP_S = 4.0
+#: the last chunk is at least this fraction of a chunk long (with the overlap): the chunk before it gives
+#: up its end. A last chunk of a few seconds would be upmixed from little context, and the stereo of the
+#: long chunk before it would be encoded after the model has finished, where nothing hides it.
+LAST_CHUNK_FRACTION = 5
 
 Generate = Callable[[np.ndarray, int, int], np.ndarray]  # (mono [T], rate, chunk index) -> stereo [2, T]
 Emit = Callable[[np.ndarray], None]  # finished stereo [2, T], in order
@@ -49,6 +54,7 @@ def chunked_upmix(blocks: Iterable[np.ndarray], rate: int, generate: Generate, e
     """Fold ``blocks`` (``[C, T]`` float32) to mono, scale by ``gain``, upmix chunk by chunk and ``emit``
     the stereo in order. Returns the number of samples emitted (the input's)."""
     chunk, overlap = chunk_samples(rate, chunk_s, overlap_s)
+    shortest_last = max(chunk // LAST_CHUNK_FRACTION, 2 * overlap)
     buffer: list[np.ndarray] = []
     buffered = 0
     pending = None  # the previous chunk's last `keep` stereo samples, not yet emitted
@@ -56,7 +62,8 @@ def chunked_upmix(blocks: Iterable[np.ndarray], rate: int, generate: Generate, e
     source = iter(blocks)
     exhausted = False
     while True:
-        while not exhausted and buffered <= chunk:  # one sample past the chunk tells whether it is the last
+        # read a shortest last chunk past this one: whether the rest after it would be shorter
+        while not exhausted and buffered <= chunk + shortest_last:
             try:
                 block = next(source)
             except StopIteration:
@@ -71,7 +78,10 @@ def chunked_upmix(blocks: Iterable[np.ndarray], rate: int, generate: Generate, e
             break
         joined = np.concatenate(buffer) if len(buffer) > 1 else buffer[0]
         last = exhausted and buffered <= chunk
-        mono, rest = joined[:chunk], joined[chunk:]
+        take = chunk
+        if exhausted and not last and buffered - chunk + overlap < shortest_last:
+            take = buffered - shortest_last + overlap  # this chunk gives up the start of the short last one
+        mono, rest = joined[:take], joined[take:]
         if before_chunk is not None:
             before_chunk(mono, index, last)
         stereo = np.asarray(generate(mono, rate, index), dtype=np.float32)

@@ -32,6 +32,26 @@ def test_chunks_keep_length_and_fold_down_and_join_smoothly(tmp_path):
     assert leftovers(tmp_path) == []
 
 
+@pytest.mark.parametrize("seconds", [4.0, 4.3, 4.9, 10.0, 11.3, 11.5, 11.9])
+def test_the_last_chunk_is_never_a_sliver(seconds):
+    """Chunks of 4 s sharing 0.25 s: the last is at least a fifth of a chunk, the rest are whole chunks
+    but the one before the last, which gives up its end; the stereo is the input's length, in order."""
+    mono = music_like(int(seconds * RATE), RATE)
+    sizes, emitted = [], []
+
+    def generate(chunk, rate, index):
+        sizes.append(chunk.shape[0])
+        return np.stack([chunk, chunk])
+
+    blocks = (mono[None, at:at + 1000] for at in range(0, mono.shape[0], 1000))
+    total = streaming.chunked_upmix(blocks, RATE, generate, emitted.append, chunk_s=4.0, overlap_s=0.25)
+    chunk, overlap = 4 * RATE, RATE // 4
+    assert total == mono.shape[0] and np.allclose(np.concatenate(emitted, axis=1)[0], mono, atol=1e-6)
+    assert sizes[-1] >= chunk // 5 or len(sizes) == 1
+    assert all(size == chunk for size in sizes[:-2]) and all(size <= chunk for size in sizes)
+    assert sum(sizes) - overlap * (len(sizes) - 1) == mono.shape[0]
+
+
 def test_a_bad_sample_in_a_later_chunk_leaves_no_output(tmp_path):
     mono = music_like(3 * RATE, RATE)
     mono[int(2.5 * RATE)] = np.nan

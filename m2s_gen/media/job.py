@@ -100,7 +100,8 @@ def upmix_media(in_path: str | Path, out_path: str | Path, generate: streaming.G
         """The stereo is encoded in a thread beside the model (:mod:`.writer_thread`)."""
         def write_and_count(stereo):
             if stereo.size:
-                state["out_peak"] = max(state["out_peak"], float(np.abs(stereo).max()))
+                # no |stereo| copy: a chunk of stereo is over 100 MB
+                state["out_peak"] = max(state["out_peak"], float(stereo.max()), -float(stereo.min()))
             write(stereo)
             if bar is not None:
                 bar.update(stereo.shape[1] / rate)
