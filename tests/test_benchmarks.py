@@ -36,3 +36,26 @@ def test_video_audio_codecs_table_has_a_row_per_codec(capsys):
     assert [row.split("|")[1].strip() for row in rows] == ["codec", "aac", "ac3", "flac"]
     snr = {row.split("|")[1].strip(): float(row.split("|")[5]) for row in rows[1:]}
     assert snr["flac"] > 100 > snr["ac3"] > 20 and snr["aac"] > 20  # lossless is lossless, lossy is not
+
+
+def test_aac_settings_table_has_a_row_per_setting(capsys):
+    from benchmarks.aac_settings import SETTINGS
+    from benchmarks.aac_settings import main as settings_main
+
+    assert settings_main(["--minutes", "0.25", "--only", "2"]) == 0
+    rows = [line for line in capsys.readouterr().out.splitlines() if line.startswith("| ") and "---" not in line]
+    assert [row.split("|")[1].strip() for row in rows[1:]] == [name for name, _, _ in SETTINGS[:2]]
+    assert all(float(row.split("|")[4]) > 20 for row in rows[1:])  # SNR: the encoder really ran and decoded
+
+
+def test_encoder_beside_model_reports_each_priority(capsys):
+    from benchmarks.encoder_beside_model import PRIORITIES
+    from benchmarks.encoder_beside_model import main as beside_main
+
+    assert beside_main(["--tiny", "--seconds", "3", "--rounds", "1"]) == 0
+    out = capsys.readouterr().out
+    rows = [line for line in out.splitlines() if line.startswith("| ") and "---" not in line]
+    assert [row.split("|")[1].strip() for row in rows[1:]] == ["none (model alone)", *PRIORITIES]
+    for row in rows[2:]:
+        assert float(row.split("|")[3]) > 0  # the encoder ran beside the model and finished
+    assert "TINY" in out
