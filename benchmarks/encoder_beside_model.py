@@ -1,15 +1,18 @@
 """What an encoder beside the model costs the model, at three scheduling priorities of the encoder's
-thread. Prints a table.
+thread and through ``m2s upmix``'s own writer. Prints a table.
 
     PYTHONPATH=. python benchmarks/encoder_beside_model.py                  # 300 s, 3 rounds
     PYTHONPATH=. python benchmarks/encoder_beside_model.py --data data/unseen
 
 Each round upmixes the same mono (the model on all cores, as ``m2s upmix`` runs it, with its
 ``GOMP_SPINCOUNT``) alone, then with a thread beside it that encodes the same length of stereo as AAC
-256k (the video's default track), the thread at normal priority, at nice 19 and under ``SCHED_IDLE``
-(it runs only when a core would otherwise be idle). The table gives the model's wall time, when the
-encoder finished, when both were done, the time that adds to the model alone, and that as a share of
-the encoder's own CPU time (encoding alone, measured first). Linux only (per-thread priorities).
+256k (the video's default track): the thread at normal priority, at nice 19 and under ``SCHED_IDLE``
+(it runs only when a core would otherwise be idle). Then the same stereo goes through ``m2s upmix``'s
+writer thread into an .m4a, at normal priority and in the idle class (its default on Linux); what is
+left when the model ends is written at ``close``, as in an upmix. The table gives the model's wall
+time, when the encoder finished, when both were done, the time that adds to the model alone, and that
+as a share of the encoder's own CPU time (encoding alone, measured first). Linux only (per-thread
+priorities).
 """
 from __future__ import annotations
 
@@ -34,6 +37,8 @@ from benchmarks.aac_settings import encode_seconds  # noqa: E402
 from benchmarks.video_audio_codecs import RATE, real_music, synthetic_music  # noqa: E402
 
 PRIORITIES = ("normal", "nice 19", "SCHED_IDLE")
+#: rows through the product's writer thread -> its ``idle_priority``
+WRITERS = {"m2s writer, normal priority": False, "m2s writer, idle class (the default)": True}
 
 
 def _set_priority(priority: str) -> None:
@@ -65,6 +70,23 @@ def run(up, mono: np.ndarray, stereo: np.ndarray, priority: str | None, path: Pa
     return model, finished.get("at", start) - start
 
 
+def run_writer(up, mono: np.ndarray, stereo: np.ndarray, idle: bool, path: Path) -> tuple[float, float]:
+    """The same through ``m2s upmix``'s own writer (:class:`~m2s_gen.media.writer_thread.WriterThread` into an
+    .m4a): the stereo is handed over, the model runs, and what is left is written at ``close``.
+    -> (model wall seconds, seconds until the file was complete)."""
+    from m2s_gen.media.encode import AudioWriter
+    from m2s_gen.media.writer_thread import WriterThread
+
+    start = time.perf_counter()
+    with AudioWriter(path, ".m4a", RATE, 2) as out:
+        writer = WriterThread(out.write, idle_priority=idle)
+        writer.write(stereo)
+        up(mono, sample_rate=RATE, seed=0)
+        model = time.perf_counter() - start
+        writer.close()
+    return model, time.perf_counter() - start
+
+
 def main(argv=None) -> int:
     import tempfile
 
@@ -81,10 +103,13 @@ def main(argv=None) -> int:
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / "beside.mkv"
         encoder_cpu = statistics.median(encode_seconds(stereo, 256, {}, path) for _ in range(2))
-        times = {priority: [] for priority in (None, *PRIORITIES)}
+        times = {priority: [] for priority in (None, *PRIORITIES, *WRITERS)}
         for _ in range(args.rounds):
             for priority in times:
-                times[priority].append(run(up, mono, stereo, priority, path))
+                if priority in WRITERS:
+                    times[priority].append(run_writer(up, mono, stereo, WRITERS[priority], Path(folder) / "w.m4a"))
+                else:
+                    times[priority].append(run(up, mono, stereo, priority, path))
     alone = statistics.median(model for model, _ in times[None])
     print(f"{name}; {args.seconds:.0f} s of {'real' if args.data else 'synthetic'} music at 48 kHz; "
           f"torch threads {__import__('torch').get_num_threads()}, GOMP_SPINCOUNT {os.environ['GOMP_SPINCOUNT']}; "

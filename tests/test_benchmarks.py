@@ -49,13 +49,13 @@ def test_aac_settings_table_has_a_row_per_setting(capsys):
 
 
 def test_encoder_beside_model_reports_each_priority(capsys):
-    from benchmarks.encoder_beside_model import PRIORITIES
+    from benchmarks.encoder_beside_model import PRIORITIES, WRITERS
     from benchmarks.encoder_beside_model import main as beside_main
 
     assert beside_main(["--tiny", "--seconds", "3", "--rounds", "1"]) == 0
     out = capsys.readouterr().out
     rows = [line for line in out.splitlines() if line.startswith("| ") and "---" not in line]
-    assert [row.split("|")[1].strip() for row in rows[1:]] == ["none (model alone)", *PRIORITIES]
+    assert [row.split("|")[1].strip() for row in rows[1:]] == ["none (model alone)", *PRIORITIES, *WRITERS]
     for row in rows[2:]:
         assert float(row.split("|")[3]) > 0  # the encoder ran beside the model and finished
     assert "TINY" in out
