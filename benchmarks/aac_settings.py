@@ -20,7 +20,7 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run as a script from anywhere
 
-from benchmarks.video_audio_codecs import RATE, errors_db, real_music, synthetic_music  # noqa: E402
+from benchmarks.video_audio_codecs import RATE, add_music_arguments, file_errors, music  # noqa: E402
 
 #: (name, kbit/s, encoder options); the first is what ``m2s upmix`` writes
 SETTINGS = (
@@ -56,18 +56,13 @@ def encode_seconds(stereo: np.ndarray, kbps: int, options: dict, path: Path) -> 
 
 
 def main(argv=None) -> int:
-    from m2s_gen.media.decode import read_stream
-    from m2s_gen.media.probe import probe
-
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--minutes", type=float, default=10.0)
-    parser.add_argument("--data", type=Path, help="a prepared data folder (its audio48k/): real stereo music")
+    add_music_arguments(parser)
     parser.add_argument("--only", type=int, help="the first N settings only (smoke runs)")
     args = parser.parse_args(argv)
-    stereo = (real_music(args.data / "audio48k", args.minutes * 60) if args.data
-              else synthetic_music(args.minutes * 60))
+    stereo, what = music(args)
     minutes = stereo.shape[1] / RATE / 60
-    print(f"{minutes:.1f} min of {'real' if args.data else 'synthetic'} stereo at 48 kHz, AAC through PyAV")
+    print(f"{what}, AAC through PyAV")
     print("| setting | encode CPU time per 10 min (s) | written kbit/s | SNR (dB) | band error mean (dB) "
           "| band error p95 (dB) |")
     print("|---|---|---|---|---|---|")
@@ -75,9 +70,7 @@ def main(argv=None) -> int:
         for name, kbps, options in SETTINGS[:args.only]:
             path = Path(folder) / "aac.mkv"
             seconds = encode_seconds(stereo, kbps, options, path)
-            decoded = read_stream(path, probe(path).stream(0))
-            snr, mean, p95 = errors_db(stereo, decoded)
-            written = path.stat().st_size * 8 / (stereo.shape[1] / RATE) / 1000
+            written, snr, mean, p95 = file_errors(stereo, path)
             print(f"| {name} | {seconds * 10 / minutes:.2f} | {written:.0f} | {snr:.1f} | {mean:.1f} | {p95:.1f} |",
                   flush=True)
     return 0

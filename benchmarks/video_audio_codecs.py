@@ -93,20 +93,38 @@ def errors_db(reference: np.ndarray, decoded: np.ndarray) -> tuple[float, float,
     return float(snr), float(np.mean(ratios)), float(np.percentile(ratios, 95))
 
 
-def main(argv=None) -> int:
-    from m2s_gen.media.decode import read_stream
-    from m2s_gen.media.formats import VIDEO_AUDIO_CODECS
-    from m2s_gen.media.probe import probe
-
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+def add_music_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--minutes", type=float, default=10.0)
     parser.add_argument("--data", type=Path, help="a prepared data folder (its audio48k/): real stereo music")
-    parser.add_argument("--codecs", default=",".join(VIDEO_AUDIO_CODECS))
-    args = parser.parse_args(argv)
+
+
+def music(args: argparse.Namespace) -> tuple[np.ndarray, str]:
+    """(``[2, T]`` stereo, a line that says what it is) for :func:`add_music_arguments`' options."""
     stereo = (real_music(args.data / "audio48k", args.minutes * 60) if args.data
               else synthetic_music(args.minutes * 60))
+    return stereo, f"{stereo.shape[1] / RATE / 60:.1f} min of {'real' if args.data else 'synthetic'} stereo at 48 kHz"
+
+
+def file_errors(stereo: np.ndarray, path: Path) -> tuple[float, float, float, float]:
+    """(written kbit/s, SNR, band error mean and p95 in dB) of the encoded ``path`` against ``stereo``."""
+    from m2s_gen.media.decode import read_stream
+    from m2s_gen.media.probe import probe
+
+    decoded = read_stream(path, probe(path).stream(0))
+    kbps = path.stat().st_size * 8 / (stereo.shape[1] / RATE) / 1000
+    return (kbps, *errors_db(stereo, decoded))
+
+
+def main(argv=None) -> int:
+    from m2s_gen.media.formats import VIDEO_AUDIO_CODECS
+
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    add_music_arguments(parser)
+    parser.add_argument("--codecs", default=",".join(VIDEO_AUDIO_CODECS))
+    args = parser.parse_args(argv)
+    stereo, what = music(args)
     minutes = stereo.shape[1] / RATE / 60
-    print(f"{minutes:.1f} min of {'real' if args.data else 'synthetic'} stereo at 48 kHz")
+    print(what)
     print("| codec | default | encode time per 10 min (s) | written kbit/s | SNR (dB) "
           "| band error mean (dB) | band error p95 (dB) |")
     print("|---|---|---|---|---|---|---|")
@@ -114,10 +132,7 @@ def main(argv=None) -> int:
         for name in args.codecs.split(","):
             path = Path(folder) / f"{name}.mkv"
             seconds = encode(stereo, name, path)
-            info = probe(path).stream(0)
-            decoded = read_stream(path, info)
-            snr, mean, p95 = errors_db(stereo, decoded)
-            kbps = path.stat().st_size * 8 / (stereo.shape[1] / RATE) / 1000
+            kbps, snr, mean, p95 = file_errors(stereo, path)
             default = f"{VIDEO_AUDIO_CODECS[name].default_kbps}k" if VIDEO_AUDIO_CODECS[name].default_kbps else "lossless"
             print(f"| {name} | {default} | {seconds * 10 / minutes:.2f} | {kbps:.0f} | {snr:.1f} | {mean:.1f} "
                   f"| {p95:.1f} |", flush=True)
