@@ -9,12 +9,13 @@ Each case is timed in its own process (peak memory is that process's maximum res
 for the video the remux of pass 2), the whole ``m2s upmix`` (decode, model, encode: the encoding runs in
 a thread beside the model), and the whole upmix of the same input into a float WAV (whose writing costs
 next to nothing): the difference is the wall time the output format really adds. On a shared machine one
-pair of runs can differ by 10% either way: ``--repeat N`` alternates the two whole runs N times and gives
-the medians, with each pair's share."""
+pair of runs can differ by 10% either way: ``--repeat N`` alternates the two whole runs N times (which
+of them goes first swaps from pair to pair) and gives the medians, with each pair's share."""
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import resource
 import subprocess
 import sys
@@ -82,8 +83,13 @@ def _peak_rss_mib() -> float:
 
 
 def _run(case, src, out, model_args) -> dict:
+    """One case in a child process. Its output is deleted and the disk synced afterwards, untimed: a
+    30-minute float WAV leaves hundreds of MB to be written back, which would otherwise land in the
+    next run's time."""
     done = subprocess.run([sys.executable, __file__, "--child", case, str(src), str(out), *model_args],
                           capture_output=True, text=True, cwd=REPO)
+    Path(out).unlink(missing_ok=True)
+    os.sync()
     if done.returncode:
         raise SystemExit(done.stderr)
     return json.loads(done.stdout.strip().splitlines()[-1])
@@ -119,9 +125,12 @@ def main(argv=None) -> int:
             own = codec_args if suffix == ".mp4" else []
             io = _run("encode", src, folder / f"io{suffix}", model_args + own)
             pairs = []
-            for _ in range(max(1, args.repeat)):
-                pairs.append((_run("whole", src, folder / f"whole{suffix}", model_args + own),
-                              _run("whole", src, folder / "whole.wav", model_args)))
+            runs = {"format": (folder / f"whole{suffix}", model_args + own), "wav": (folder / "whole.wav", model_args)}
+            for index in range(max(1, args.repeat)):
+                # the first run of two tends to be the slower: which goes first swaps from pair to pair
+                order = ("wav", "format") if index % 2 else ("format", "wav")
+                done = {name: _run("whole", src, *runs[name]) for name in order}
+                pairs.append((done["format"], done["wav"]))
             whole = median(w["seconds"] for w, _ in pairs)
             to_wav = median(t["seconds"] for _, t in pairs)
             each = " / ".join(f"{100 * (w['seconds'] - t['seconds']) / w['seconds']:.1f}%" for w, t in pairs)

@@ -59,3 +59,23 @@ def test_encoder_beside_model_reports_each_priority(capsys):
     for row in rows[2:]:
         assert float(row.split("|")[3]) > 0  # the encoder ran beside the model and finished
     assert "TINY" in out
+
+
+def test_media_io_alternates_its_pairs_and_leaves_no_output(capsys, monkeypatch):
+    import benchmarks.media_io as media_io
+
+    runs = []
+    real_run = media_io._run
+
+    def recorded(case, src, out, model_args):
+        result = real_run(case, src, out, model_args)
+        runs.append((case, Path(out).suffix))
+        assert not Path(out).exists()  # deleted (and the disk synced) before the next run
+        return result
+
+    monkeypatch.setattr(media_io, "_run", recorded)
+    assert media_io.main(["--inputs", "mp3", "--mp3-min", "0.05", "--video-min", "0.05", "--tiny",
+                          "--repeat", "2"]) == 0
+    assert [suffix for case, suffix in runs if case == "whole"] == [".mp3", ".wav", ".wav", ".mp3"]
+    rows = [line for line in capsys.readouterr().out.splitlines() if line.startswith("| MP3")]
+    assert len(rows) == 1 and rows[0].count("%") >= 4  # the shares and each pair's
