@@ -20,6 +20,7 @@ import argparse
 import os
 import statistics
 import sys
+import tempfile
 import threading
 import time
 from pathlib import Path
@@ -88,7 +89,7 @@ def run_writer(up, mono: np.ndarray, stereo: np.ndarray, idle: bool, path: Path)
 
 
 def main(argv=None) -> int:
-    import tempfile
+    import torch
 
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--seconds", type=float, default=300.0, help="audio length (default: %(default)s)")
@@ -112,7 +113,7 @@ def main(argv=None) -> int:
                     times[priority].append(run(up, mono, stereo, priority, path))
     alone = statistics.median(model for model, _ in times[None])
     print(f"{name}; {args.seconds:.0f} s of {'real' if args.data else 'synthetic'} music at 48 kHz; "
-          f"torch threads {__import__('torch').get_num_threads()}, GOMP_SPINCOUNT {os.environ['GOMP_SPINCOUNT']}; "
+          f"torch threads {torch.get_num_threads()}, GOMP_SPINCOUNT {os.environ['GOMP_SPINCOUNT']}; "
           f"AAC 256k alone: {encoder_cpu:.2f} s of CPU; medians of {args.rounds} rounds")
     print("| encoder thread | model wall time (s) | encoder finished at (s) | both done (s) "
           "| added to the model alone (s) | added / encoder CPU time |")
